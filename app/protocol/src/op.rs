@@ -1,0 +1,163 @@
+//! Operations: what a phone's outbox holds and pushes.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use crate::canon::{write_canonical, Fnv128};
+use crate::hlc::Hlc;
+use crate::record::{FieldValue, RecordKind};
+
+/// One change a user made, identified by a client-made `op_id` (idempotency key).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Op {
+    pub op_id: Uuid,
+    pub device_id: Uuid,
+    /// The user who made it; must be the authenticated caller.
+    pub author: Uuid,
+    /// Station the record belongs to.
+    pub station_id: Uuid,
+    pub kind: RecordKind,
+    pub record_id: Uuid,
+    pub hlc: Hlc,
+    pub body: OpBody,
+}
+
+/// What the op does.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum OpBody {
+    /// Create the record with these fields (the record id is client-made).
+    Create { fields: BTreeMap<String, FieldValue> },
+    /// Set some fields of a mutable record.
+    Update { changes: Vec<FieldChange> },
+    /// Delete (tombstone) the record. `base_rev` is the record revision the
+    /// device had seen.
+    Delete { base_rev: u64 },
+    /// An operation type this build does not know (rejected on its own).
+    #[serde(other)]
+    Unknown,
+}
+
+/// One field edit inside an update.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FieldChange {
+    pub field: String,
+    /// The field revision the device had seen when the user edited it
+    /// (0 if the device has never seen the field on the server).
+    pub base_rev: u64,
+    pub value: FieldValue,
+    /// Conflict ids this change resolves (staff resolution only).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub resolves: Vec<Uuid>,
+}
+
+impl FieldChange {
+    pub fn new(field: impl Into<String>, base_rev: u64, value: FieldValue) -> Self {
+        FieldChange {
+            field: field.into(),
+            base_rev,
+            value,
+            resolves: Vec::new(),
+        }
+    }
+}
+
+/// Canonical content hash of a create: kind, station and fields (not op id,
+/// author, device or HLC, so an identical re-issued create hashes the same).
+/// 32 lowercase hex digits.
+pub fn create_content_hash(
+    kind: RecordKind,
+    station_id: Uuid,
+    fields: &BTreeMap<String, FieldValue>,
+) -> String {
+    let mut text = String::new();
+    text.push_str(kind.code());
+    text.push('\n');
+    text.push_str(&station_id.to_string());
+    text.push('\n');
+    let mut obj = serde_json::Map::new();
+    for (k, v) in fields {
+        obj.insert(k.clone(), v.clone());
+    }
+    write_canonical(&FieldValue::Object(obj), &mut text);
+    let mut h = Fnv128::default();
+    h.write(text.as_bytes());
+    format!("{:032x}", h.finish())
+}
+
+impl Op {
+    /// The content hash if this is a create.
+    pub fn content_hash(&self) -> Option<String> {
+        match &self.body {
+            OpBody::Create { fields } => {
+                Some(create_content_hash(self.kind, self.station_id, fields))
+            }
+            _ => None,
+        }
+    }
+
+    /// Size of the op on the wire (JSON bytes), checked against `MAX_OP_BYTES`.
+    pub fn wire_size(&self) -> usize {
+        serde_json::to_vec(self).map_or(usize::MAX, |v| v.len())
+    }
+
+    /// The record fields this op touches (create: all; update: changed).
+    pub fn touched_fields(&self) -> Vec<&str> {
+        match &self.body {
+            OpBody::Create { fields } => fields.keys().map(String::as_str).collect(),
+            OpBody::Update { changes } => changes.iter().map(|c| c.field.as_str()).collect(),
+            OpBody::Delete { .. } | OpBody::Unknown => Vec::new(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn fields(v: serde_json::Value) -> BTreeMap<String, FieldValue> {
+        serde_json::from_value(v).unwrap()
+    }
+
+    #[test]
+    fn hash_ignores_key_order_but_not_content() {
+        let s = Uuid::from_u128(1);
+        let a = create_content_hash(RecordKind::Case, s, &fields(json!({"title": "漏水", "kind": "dispute"})));
+        let b = create_content_hash(RecordKind::Case, s, &fields(json!({"kind": "dispute", "title": "漏水"})));
+        let c = create_content_hash(RecordKind::Case, s, &fields(json!({"kind": "dispute", "title": "漏水 "})));
+        let d = create_content_hash(RecordKind::Household, s, &fields(json!({"kind": "dispute", "title": "漏水"})));
+        let e = create_content_hash(RecordKind::Case, Uuid::from_u128(2), &fields(json!({"kind": "dispute", "title": "漏水"})));
+        assert_eq!(a, b);
+        assert_eq!(a.len(), 32);
+        assert!(a != c && a != d && a != e);
+    }
+
+    #[test]
+    fn wire_format_is_tagged_snake_case_and_tolerates_unknown_ops() {
+        let op = Op {
+            op_id: Uuid::from_u128(1),
+            device_id: Uuid::from_u128(2),
+            author: Uuid::from_u128(3),
+            station_id: Uuid::from_u128(4),
+            kind: RecordKind::TimelineEntry,
+            record_id: Uuid::from_u128(5),
+            hlc: Hlc { wall_ms: 9, counter: 1, node: 2 },
+            body: OpBody::Delete { base_rev: 7 },
+        };
+        let v = serde_json::to_value(&op).unwrap();
+        assert_eq!(v["kind"], "timeline_entry");
+        assert_eq!(v["body"], json!({"type": "delete", "base_rev": 7}));
+        let back: Op = serde_json::from_value(v.clone()).unwrap();
+        assert_eq!(back, op);
+        let mut future = v;
+        future["body"] = json!({"type": "merge_into", "target": "x"});
+        let parsed: Op = serde_json::from_value(future).unwrap();
+        assert_eq!(parsed.body, OpBody::Unknown);
+        let ch: FieldChange = serde_json::from_value(json!({"field": "title", "base_rev": 3, "value": "x"})).unwrap();
+        assert!(ch.resolves.is_empty());
+        assert!(!serde_json::to_string(&ch).unwrap().contains("resolves"));
+    }
+}

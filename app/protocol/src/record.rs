@@ -1,0 +1,194 @@
+//! Record kinds and the server's state of a record (what pull returns).
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use crate::hlc::Hlc;
+
+/// A field value as it travels on the wire (validated by `schema`).
+pub type FieldValue = serde_json::Value;
+
+/// The kinds of record phones create. Unknown kinds (from a newer app) parse as
+/// [`RecordKind::Unknown`] so that one such op is rejected on its own instead
+/// of failing the whole batch.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RecordKind {
+    /// 住户
+    Household,
+    /// 走访 (append-only)
+    Visit,
+    /// 事项
+    Case,
+    /// 事项时间线 (append-only)
+    TimelineEntry,
+    /// 调解
+    Mediation,
+    /// 调解会 (append-only)
+    MediationSession,
+    /// 照片 (append-only; metadata only, the bytes go through a blob upload)
+    Photo,
+    /// Anything this build does not know. Never stored.
+    #[serde(other)]
+    Unknown,
+}
+
+impl RecordKind {
+    pub const ALL: [RecordKind; 7] = [
+        RecordKind::Household,
+        RecordKind::Visit,
+        RecordKind::Case,
+        RecordKind::TimelineEntry,
+        RecordKind::Mediation,
+        RecordKind::MediationSession,
+        RecordKind::Photo,
+    ];
+
+    /// Append-only records are created (and possibly deleted) but never
+    /// updated, so they can never conflict.
+    pub fn is_append_only(self) -> bool {
+        matches!(
+            self,
+            RecordKind::Visit
+                | RecordKind::TimelineEntry
+                | RecordKind::MediationSession
+                | RecordKind::Photo
+        )
+    }
+
+    /// The wire code (same as the serde name).
+    pub fn code(self) -> &'static str {
+        match self {
+            RecordKind::Household => "household",
+            RecordKind::Visit => "visit",
+            RecordKind::Case => "case",
+            RecordKind::TimelineEntry => "timeline_entry",
+            RecordKind::Mediation => "mediation",
+            RecordKind::MediationSession => "mediation_session",
+            RecordKind::Photo => "photo",
+            RecordKind::Unknown => "unknown",
+        }
+    }
+
+    pub fn from_code(code: &str) -> Option<RecordKind> {
+        RecordKind::ALL.into_iter().find(|k| k.code() == code)
+    }
+
+    /// Chinese display name.
+    pub fn label_zh(self) -> &'static str {
+        match self {
+            RecordKind::Household => "住户",
+            RecordKind::Visit => "走访记录",
+            RecordKind::Case => "事项",
+            RecordKind::TimelineEntry => "事项进展",
+            RecordKind::Mediation => "调解",
+            RecordKind::MediationSession => "调解会记录",
+            RecordKind::Photo => "照片",
+            RecordKind::Unknown => "未知记录",
+        }
+    }
+}
+
+/// One field as stored by the server: its value and who/when last set it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FieldState {
+    pub value: FieldValue,
+    /// Server revision of the op that set this value (0 = not yet on the server,
+    /// only in a phone's local view).
+    pub rev: u64,
+    /// HLC of the op that set it (display / same-device ordering only).
+    pub hlc: Hlc,
+    /// User who set it.
+    pub author: Uuid,
+}
+
+/// The whole state of one record: what the server stores and pull returns.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RecordState {
+    pub kind: RecordKind,
+    pub id: Uuid,
+    /// The owning station; fixed at creation.
+    pub station_id: Uuid,
+    pub fields: BTreeMap<String, FieldState>,
+    /// Tombstone: the record was deleted (fields are kept for the record).
+    pub deleted: bool,
+    /// Highest revision of any change to this record (the pull cursor key).
+    pub rev: u64,
+    /// Op that created the record.
+    pub created_op: Uuid,
+    /// User who created it.
+    pub created_by: Uuid,
+    /// Canonical content hash of the creating op (see `Op::content_hash`).
+    pub created_hash: String,
+    /// For cases: users who handle it (creator plus `assignees`); else empty.
+    pub handlers: Vec<Uuid>,
+}
+
+impl RecordState {
+    /// The current value of a field, if set.
+    pub fn value(&self, field: &str) -> Option<&FieldValue> {
+        self.fields.get(field).map(|f| &f.value)
+    }
+
+    /// The current value of a field as a string, if it is one.
+    pub fn str_value(&self, field: &str) -> Option<&str> {
+        self.value(field).and_then(|v| v.as_str())
+    }
+
+    /// Server revision of a field (0 if never set).
+    pub fn field_rev(&self, field: &str) -> u64 {
+        self.fields.get(field).map_or(0, |f| f.rev)
+    }
+
+    /// Recompute `handlers` from `created_by` and the `assignees` field.
+    pub fn recompute_handlers(&mut self) {
+        let mut handlers = Vec::new();
+        if self.kind == RecordKind::Case {
+            handlers.push(self.created_by);
+            if let Some(serde_json::Value::Array(items)) = self.value("assignees") {
+                for item in items {
+                    if let Some(id) = item.as_str().and_then(|s| Uuid::parse_str(s).ok()) {
+                        if !handlers.contains(&id) {
+                            handlers.push(id);
+                        }
+                    }
+                }
+            }
+        }
+        self.handlers = handlers;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn kind_codes_roundtrip_and_unknown_is_tolerated() {
+        for k in RecordKind::ALL {
+            let json = serde_json::to_string(&k).unwrap();
+            assert_eq!(json, format!("\"{}\"", k.code()));
+            assert_eq!(serde_json::from_str::<RecordKind>(&json).unwrap(), k);
+            assert_eq!(RecordKind::from_code(k.code()), Some(k));
+        }
+        let k: RecordKind = serde_json::from_str("\"hologram\"").unwrap();
+        assert_eq!(k, RecordKind::Unknown);
+        assert_eq!(RecordKind::from_code("unknown"), None);
+    }
+
+    #[test]
+    fn append_only_kinds() {
+        let ao: Vec<_> = RecordKind::ALL.into_iter().filter(|k| k.is_append_only()).collect();
+        assert_eq!(
+            ao,
+            [
+                RecordKind::Visit,
+                RecordKind::TimelineEntry,
+                RecordKind::MediationSession,
+                RecordKind::Photo
+            ]
+        );
+    }
+}

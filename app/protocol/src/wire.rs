@@ -1,0 +1,286 @@
+//! Versioned request/response types of the two sync endpoints
+//! (`POST /sync/push`, `POST /sync/pull`), JSON via serde.
+
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use crate::op::Op;
+use crate::reason::RejectReason;
+use crate::record::RecordState;
+use crate::PROTOCOL_VERSION;
+
+/// Most ops in one push.
+pub const MAX_BATCH_OPS: usize = 500;
+/// Largest single op (JSON bytes); bigger ops are rejected (`TooLarge`).
+pub const MAX_OP_BYTES: usize = 256 * 1024;
+/// Byte budget of one push body the client builds (plus at most one op of
+/// `MAX_OP_BYTES` when the first op alone is larger). The server's body limit
+/// must be at least `MAX_PUSH_BYTES + MAX_OP_BYTES`.
+pub const MAX_PUSH_BYTES: usize = 2 * 1024 * 1024;
+/// Largest page a pull returns.
+pub const MAX_PULL_LIMIT: u32 = 500;
+/// Page size used when a client asks for 0.
+pub const DEFAULT_PULL_LIMIT: u32 = 200;
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PushRequest {
+    pub protocol: u32,
+    pub device_id: Uuid,
+    pub app_version: String,
+    /// Entries still waiting on the phone (incl. this batch), for monitoring.
+    pub pending_count: u32,
+    pub ops: Vec<Op>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PushResponse {
+    /// One result per op, in request order.
+    pub results: Vec<OpResult>,
+}
+
+/// The outcome of one op, remembered by the server under `op_id`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct OpResult {
+    pub op_id: Uuid,
+    pub outcome: Outcome,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "status", rename_all = "snake_case")]
+pub enum Outcome {
+    /// Committed. `rev` is the record's revision after the op.
+    Applied { rev: u64 },
+    /// Committed, but some fields were concurrently changed by others: those
+    /// kept the stored value and the op's values went to the review queue.
+    /// Other fields of the op were applied. `rev` as in `Applied`.
+    Conflict { rev: u64, conflicts: Vec<ConflictRef> },
+    /// Not applied; the phone quarantines the op and shows `reason`.
+    Rejected { reason: RejectReason },
+    /// The op (same `op_id`, or a create with the same id and identical
+    /// content) was already processed; `original` is what happened then.
+    Duplicate { original: Box<Outcome> },
+}
+
+/// A conflict entry created for one field of an op.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ConflictRef {
+    pub id: Uuid,
+    pub field: String,
+}
+
+/// What the phone does with an outbox entry after a result.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Settlement {
+    /// The server committed the op at revision `rev`; `conflicted` fields
+    /// kept the stored value (the op's values went to the review queue).
+    Done { rev: u64, conflicted: Vec<String> },
+    /// The server refused it for good: quarantine it with this reason.
+    Quarantine(RejectReason),
+}
+
+impl Outcome {
+    /// Look through `Duplicate` to what originally happened.
+    pub fn original(&self) -> &Outcome {
+        match self {
+            Outcome::Duplicate { original } => original.original(),
+            other => other,
+        }
+    }
+
+    pub fn settlement(&self) -> Settlement {
+        match self.original() {
+            Outcome::Rejected { reason } => Settlement::Quarantine(reason.clone()),
+            Outcome::Applied { rev } => Settlement::Done {
+                rev: *rev,
+                conflicted: Vec::new(),
+            },
+            Outcome::Conflict { rev, conflicts } => Settlement::Done {
+                rev: *rev,
+                conflicted: conflicts.iter().map(|c| c.field.clone()).collect(),
+            },
+            // `original()` never returns a duplicate.
+            Outcome::Duplicate { .. } => Settlement::Done {
+                rev: 0,
+                conflicted: Vec::new(),
+            },
+        }
+    }
+
+    /// The outcome to return when the op is seen again.
+    pub fn as_duplicate(&self) -> Outcome {
+        Outcome::Duplicate {
+            original: Box::new(self.original().clone()),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PullRequest {
+    pub protocol: u32,
+    pub device_id: Uuid,
+    /// `next_cursor` of the previous page (0 at first sync).
+    pub cursor: u64,
+    /// Page size wanted (0 = default, clamped to `MAX_PULL_LIMIT`).
+    pub limit: u32,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PullResponse {
+    /// Latest states (tombstones included) of records changed after the
+    /// cursor and visible to the caller, in ascending `rev`.
+    pub changes: Vec<RecordState>,
+    pub next_cursor: u64,
+    pub has_more: bool,
+}
+
+/// A whole request refused (HTTP error body). Per-op problems are never
+/// protocol errors: they are `Outcome::Rejected` so the rest still flows.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "error", rename_all = "snake_case")]
+pub enum ProtocolError {
+    UnsupportedVersion { got: u32, supported: u32 },
+    BatchTooLarge { count: usize, max: usize },
+    Malformed { detail: String },
+}
+
+impl ProtocolError {
+    pub fn message_zh(&self) -> String {
+        match self {
+            ProtocolError::UnsupportedVersion { .. } => {
+                "应用版本与服务器不匹配，请更新应用后再同步（未同步的记录仍保存在手机上）".into()
+            }
+            ProtocolError::BatchTooLarge { count, max } => {
+                format!("一次同步的记录过多（{count}条，上限{max}条）")
+            }
+            ProtocolError::Malformed { .. } => "同步数据格式有误".into(),
+        }
+    }
+
+    pub fn message_en(&self) -> String {
+        match self {
+            ProtocolError::UnsupportedVersion { got, supported } => {
+                format!("Protocol version {got} not supported (server speaks {supported})")
+            }
+            ProtocolError::BatchTooLarge { count, max } => {
+                format!("Batch of {count} ops exceeds the maximum of {max}")
+            }
+            ProtocolError::Malformed { detail } => format!("Malformed request: {detail}"),
+        }
+    }
+
+    /// Suggested HTTP status.
+    pub fn http_status(&self) -> u16 {
+        match self {
+            ProtocolError::UnsupportedVersion { .. } => 426,
+            ProtocolError::BatchTooLarge { .. } => 413,
+            ProtocolError::Malformed { .. } => 400,
+        }
+    }
+
+    /// JSON error body: the tagged error plus both messages.
+    pub fn body(&self) -> serde_json::Value {
+        let mut v = serde_json::to_value(self).unwrap_or_default();
+        if let Some(obj) = v.as_object_mut() {
+            obj.insert("zh".into(), self.message_zh().into());
+            obj.insert("en".into(), self.message_en().into());
+        }
+        v
+    }
+}
+
+fn check_version(got: u32) -> Result<(), ProtocolError> {
+    if got == PROTOCOL_VERSION {
+        Ok(())
+    } else {
+        Err(ProtocolError::UnsupportedVersion {
+            got,
+            supported: PROTOCOL_VERSION,
+        })
+    }
+}
+
+/// Request-level checks of a push (version, batch size).
+pub fn check_push(req: &PushRequest) -> Result<(), ProtocolError> {
+    check_version(req.protocol)?;
+    if req.ops.len() > MAX_BATCH_OPS {
+        return Err(ProtocolError::BatchTooLarge {
+            count: req.ops.len(),
+            max: MAX_BATCH_OPS,
+        });
+    }
+    Ok(())
+}
+
+/// Parse and check a push body.
+pub fn parse_push(body: &[u8]) -> Result<PushRequest, ProtocolError> {
+    let req: PushRequest = serde_json::from_slice(body).map_err(|e| ProtocolError::Malformed {
+        detail: e.to_string(),
+    })?;
+    check_push(&req)?;
+    Ok(req)
+}
+
+/// Request-level checks of a pull; returns the effective page size.
+pub fn check_pull(req: &PullRequest) -> Result<u32, ProtocolError> {
+    check_version(req.protocol)?;
+    Ok(match req.limit {
+        0 => DEFAULT_PULL_LIMIT,
+        n => n.min(MAX_PULL_LIMIT),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::reason::RejectCode;
+
+    #[test]
+    fn outcome_json_and_duplicate_settlement() {
+        let rej = Outcome::Rejected {
+            reason: RejectReason::new(RejectCode::Forbidden),
+        };
+        let dup = rej.as_duplicate().as_duplicate();
+        assert_eq!(dup, Outcome::Duplicate { original: Box::new(rej.clone()) });
+        assert!(matches!(dup.settlement(), Settlement::Quarantine(r) if r.code == RejectCode::Forbidden));
+        assert_eq!(
+            Outcome::Applied { rev: 3 }.as_duplicate().settlement(),
+            Settlement::Done { rev: 3, conflicted: vec![] }
+        );
+        let c = Outcome::Conflict { rev: 4, conflicts: vec![ConflictRef { id: Uuid::nil(), field: "title".into() }] };
+        assert_eq!(c.settlement(), Settlement::Done { rev: 4, conflicted: vec!["title".into()] });
+        let v = serde_json::to_value(OpResult { op_id: Uuid::nil(), outcome: dup }).unwrap();
+        assert_eq!(v["outcome"]["status"], "duplicate");
+        assert_eq!(v["outcome"]["original"]["status"], "rejected");
+    }
+
+    #[test]
+    fn push_checks() {
+        let mut req = PushRequest {
+            protocol: PROTOCOL_VERSION,
+            device_id: Uuid::nil(),
+            app_version: "1.0".into(),
+            pending_count: 0,
+            ops: vec![],
+        };
+        let body = serde_json::to_vec(&req).unwrap();
+        assert_eq!(parse_push(&body).unwrap(), req);
+        req.protocol = 2;
+        let e = check_push(&req).unwrap_err();
+        assert_eq!(e.http_status(), 426);
+        assert!(e.message_zh().contains("更新应用"));
+        assert_eq!(e.body()["error"], "unsupported_version");
+        let e = parse_push(b"{\"protocol\":1").unwrap_err();
+        assert!(matches!(e, ProtocolError::Malformed { .. }));
+        assert_eq!(e.http_status(), 400);
+    }
+
+    #[test]
+    fn pull_limit_is_clamped() {
+        let mut req = PullRequest { protocol: 1, device_id: Uuid::nil(), cursor: 0, limit: 0 };
+        assert_eq!(check_pull(&req), Ok(DEFAULT_PULL_LIMIT));
+        req.limit = 100_000;
+        assert_eq!(check_pull(&req), Ok(MAX_PULL_LIMIT));
+        req.limit = 7;
+        assert_eq!(check_pull(&req), Ok(7));
+    }
+}

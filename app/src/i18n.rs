@@ -1,0 +1,120 @@
+//! Two locales: 简体中文 (default) and English. Every visible string goes
+//! through `t`, so a missing translation is a compile error, not a blank.
+
+use serde::{Deserialize, Serialize};
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Lang {
+    #[default]
+    Zh,
+    En,
+}
+
+impl Lang {
+    pub fn code(self) -> &'static str {
+        match self {
+            Lang::Zh => "zh-CN",
+            Lang::En => "en",
+        }
+    }
+    pub fn from_cookie(v: Option<&str>) -> Lang {
+        match v {
+            Some("en") => Lang::En,
+            _ => Lang::Zh,
+        }
+    }
+    pub fn cookie_value(self) -> &'static str {
+        match self {
+            Lang::Zh => "zh",
+            Lang::En => "en",
+        }
+    }
+    pub fn other(self) -> Lang {
+        match self {
+            Lang::Zh => Lang::En,
+            Lang::En => Lang::Zh,
+        }
+    }
+}
+
+macro_rules! texts {
+    ($($key:ident => $zh:literal, $en:literal;)*) => {
+        /// Keys of every UI string.
+        #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+        pub enum K { $($key),* }
+
+        pub fn t(lang: Lang, key: K) -> &'static str {
+            match (key, lang) {
+                $((K::$key, Lang::Zh) => $zh, (K::$key, Lang::En) => $en,)*
+            }
+        }
+    };
+}
+
+texts! {
+    AppName => "银龄解忧", "Yinling";
+    Tagline => "银龄使者 · 邻里解忧", "Senior envoys resolving neighbourhood matters";
+    SwitchLang => "English", "中文";
+    ElderMode => "长辈模式", "Large mode";
+    ElderModeOn => "长辈模式：开", "Large mode: on";
+    Online => "在线", "Online";
+    Offline => "离线：记录保存在本机，联网后自动同步", "Offline: records are kept on this phone and sync when back online";
+    Checking => "正在检查网络…", "Checking the network…";
+    UpdateReady => "有新版本，点此更新", "A new version is ready — tap to update";
+    Login => "登录", "Sign in";
+    Logout => "退出登录", "Sign out";
+    Phone => "手机号", "Mobile number";
+    Password => "密码", "Password";
+    LoginTitle => "工作人员与银龄使者登录", "Sign in for envoys and staff";
+    LoginHint => "居民预约和查询不需要登录。", "Residents need no account to book or follow a matter.";
+    ErrBadCredentials => "手机号或密码不正确，请重新输入。", "Wrong mobile number or password; please try again.";
+    ErrTooMany => "登录尝试次数过多，请 15 分钟后再试。", "Too many attempts; please try again in 15 minutes.";
+    ErrExpired => "页面已过期，请重新登录。", "This page has expired; please sign in again.";
+    ErrInvalid => "请填写 11 位手机号和密码。", "Enter an 11-digit mobile number and the password.";
+    ErrDisabled => "该账号已停用，请联系工作室。", "This account is disabled; please contact your station.";
+    LoggedOut => "您已退出登录。", "You have signed out.";
+    ForResidents => "居民服务", "For residents";
+    ForResidentsText => "查找身边的银龄解忧工作室，预约调解，查询办理进度。", "Find your station, book a mediation and follow your matter.";
+    ForVolunteers => "银龄使者与工作人员", "Envoys and staff";
+    FieldHome => "今日工作", "Today's work";
+    FieldOpening => "正在打开…", "Opening…";
+    FieldNeedLogin => "请先在有网络时登录一次。", "Please sign in once while online.";
+    FieldAllSynced => "全部记录已同步", "Everything is synced";
+    Hello => "您好", "Hello";
+    YourStation => "所属工作室", "Your station";
+    NotFound => "页面不存在", "Page not found";
+    BackHome => "返回首页", "Back to the start";
+    StationTitle => "工作室", "Station";
+    Roster => "成员", "Members";
+    Name => "姓名", "Name";
+    Role => "身份", "Role";
+    FormerField => "原工作领域", "Former field";
+    Specialties => "特点专长", "Specialties";
+    Status => "状态", "Status";
+    Active => "在岗", "Active";
+    Inactive => "已停用", "Disabled";
+    Deactivate => "停用账号", "Disable account";
+    Reactivate => "恢复账号", "Enable account";
+    Address => "地址", "Address";
+    OpeningHours => "开放时间", "Opening hours";
+    Services => "服务内容", "Services";
+    CountyTitle => "全县工作室", "All stations in the county";
+    Street => "街道", "Sub-district";
+    Envoys => "银龄使者", "Envoys";
+    Staff => "工作人员", "Staff";
+    Loading => "正在加载…", "Loading…";
+    Open => "查看", "Open";
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn both_locales_have_text() {
+        assert_eq!(t(Lang::Zh, K::UpdateReady), "有新版本，点此更新");
+        assert_ne!(t(Lang::En, K::Login), t(Lang::Zh, K::Login));
+        assert_eq!(Lang::from_cookie(Some("en")), Lang::En);
+        assert_eq!(Lang::from_cookie(Some("fr")), Lang::Zh);
+    }
+}

@@ -1,0 +1,106 @@
+//! yinling's user interface: server-rendered pages that hydrate in the
+//! browser, and the offline field app for envoys.
+
+#![recursion_limit = "256"]
+
+#[cfg(feature = "ssr")]
+pub mod backend;
+pub mod components;
+pub mod error;
+pub mod i18n;
+pub mod model;
+pub mod pages;
+pub mod prefs;
+
+pub use yinling_protocol as protocol;
+
+use components::connection::provide_connection;
+use leptos::prelude::*;
+use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
+use leptos_router::{
+    components::{ParentRoute, Route, Router, Routes},
+    path,
+};
+use pages::{
+    county::CountyPage,
+    field::{FieldCase, FieldHome, FieldShell},
+    landing::Landing,
+    login::LoginPage,
+    not_found::NotFound,
+    station::StationPage,
+};
+use prefs::Prefs;
+
+/// The HTML document around the app (server only renders this).
+pub fn shell(options: LeptosOptions) -> impl IntoView {
+    #[cfg(feature = "ssr")]
+    provide_request_nonce();
+    let prefs = Prefs::from_cookies();
+    let lang = prefs.lang.get_untracked();
+    view! {
+        <!DOCTYPE html>
+        <html lang=lang.code()>
+            <head>
+                <meta charset="utf-8"/>
+                <meta name="viewport" content="width=device-width, initial-scale=1, viewport-fit=cover"/>
+                <meta name="theme-color" content="#8a1c14"/>
+                <meta name="description" content="银龄解忧：银龄使者走访、调解与居民预约"/>
+                <link rel="manifest" href="/manifest.webmanifest"/>
+                <link rel="icon" href="/icons/icon-192.png" type="image/png"/>
+                <link rel="apple-touch-icon" href="/icons/icon-192.png"/>
+                <script src="/pwa.js" defer></script>
+                <AutoReload options=options.clone()/>
+                <HydrationScripts options/>
+                <MetaTags/>
+            </head>
+            <body>
+                <App/>
+            </body>
+        </html>
+    }
+}
+
+/// Put this request's CSP nonce (made by the server's security-headers layer)
+/// where Leptos's hydration script will use it.
+#[cfg(feature = "ssr")]
+fn provide_request_nonce() {
+    if let Some(nonce) = use_context::<http::request::Parts>().and_then(|p| p.extensions.get::<CspNonce>().cloned()) {
+        provide_context(leptos::nonce::Nonce::from_value(nonce.0));
+    }
+}
+
+/// The per-request CSP nonce, placed in request extensions by the server.
+#[derive(Clone, Debug)]
+pub struct CspNonce(pub String);
+
+#[component]
+pub fn App() -> impl IntoView {
+    provide_meta_context();
+    let prefs = Prefs::from_cookies();
+    provide_context(prefs);
+    provide_connection();
+    view! {
+        <Stylesheet id="leptos" href="/pkg/yinling.css"/>
+        <Title text=prefs.tr(i18n::K::AppName)/>
+        <Router>
+            <Routes fallback=NotFound>
+                <Route path=path!("/") view=Landing/>
+                <Route path=path!("/login") view=LoginPage/>
+                <Route path=path!("/station") view=StationPage/>
+                <Route path=path!("/county") view=CountyPage/>
+                <ParentRoute path=path!("/field") view=FieldShell>
+                    <Route path=path!("") view=FieldHome/>
+                    <Route path=path!("cases/:id") view=FieldCase/>
+                    <Route path=path!("*rest") view=FieldHome/>
+                </ParentRoute>
+            </Routes>
+        </Router>
+    }
+}
+
+#[cfg(feature = "hydrate")]
+#[wasm_bindgen::prelude::wasm_bindgen]
+pub fn hydrate() {
+    console_error_panic_hook::set_once();
+    leptos::mount::hydrate_body(App);
+}

@@ -1,0 +1,6 @@
+pub mod county;
+pub mod field;
+pub mod landing;
+pub mod login;
+pub mod not_found;
+pub mod station;

@@ -1,0 +1,30 @@
+//! The server's implementation of the pages' `Backend` port.
+
+use crate::{auth::Principal, service, AppState};
+use yinling_app::{
+    backend::Backend,
+    error::AppError,
+    model::{CountyStationRow, Me, StationHome},
+};
+
+pub struct ServerBackend(pub AppState);
+
+#[async_trait::async_trait]
+impl Backend for ServerBackend {
+    async fn me(&self, req: &http::request::Parts) -> Result<Option<Me>, AppError> {
+        match Principal::from_headers(&self.0, &req.headers).await {
+            Some(p) => service::me(&self.0, Some(&p)).await.map(Some),
+            None => Ok(None),
+        }
+    }
+
+    async fn station_home(&self, req: &http::request::Parts, station_id: Option<String>) -> Result<StationHome, AppError> {
+        let p = Principal::from_headers(&self.0, &req.headers).await;
+        service::station_home(&self.0, p.as_ref(), station_id).await
+    }
+
+    async fn county(&self, req: &http::request::Parts) -> Result<Vec<CountyStationRow>, AppError> {
+        let p = Principal::from_headers(&self.0, &req.headers).await;
+        service::county(&self.0, p.as_ref()).await
+    }
+}

@@ -1,0 +1,102 @@
+//! HTTP: the router and its layers. One file per resource; handlers are thin
+//! and call `service` or `storage` after the policy has spoken.
+
+pub mod backend;
+pub mod headers;
+pub mod login;
+pub mod members;
+pub mod pages;
+pub mod pwa;
+pub mod stations;
+
+use crate::AppState;
+use axum::{
+    middleware,
+    routing::{get, post},
+    Router,
+};
+use leptos_axum::{generate_route_list, LeptosRoutes};
+use std::sync::Arc;
+use tower_http::{compression::CompressionLayer, limit::RequestBodyLimitLayer, trace::TraceLayer};
+use yinling_app::{backend::SharedBackend, shell, App};
+
+/// Largest request body we accept (a sync batch with photos is the biggest).
+pub const MAX_BODY_BYTES: usize = 16 << 20;
+
+pub fn router(state: AppState) -> Router {
+    let routes = generate_route_list(App);
+    let backend: SharedBackend = Arc::new(backend::ServerBackend(state.clone()));
+    let api = Router::new()
+        .route("/api/v1/login", post(login::login))
+        .route("/api/v1/logout", post(login::logout))
+        .route("/api/v1/me", get(login::me))
+        .route("/api/v1/county", get(stations::county))
+        .route("/api/v1/stations/{id}", get(stations::station))
+        .route("/api/v1/stations/{id}/address-book", get(stations::address_book))
+        .route("/api/v1/stations/{id}/audit", get(stations::audit))
+        .route("/api/v1/users/{id}/deactivate", post(members::deactivate))
+        .route("/api/v1/users/{id}/reactivate", post(members::reactivate))
+        .route("/healthz", get(pwa::healthz))
+        .route("/sw.js", get(pwa::service_worker))
+        .route("/prefs", get(pwa::prefs));
+
+    let leptos_state = state.clone();
+    let server_fn_backend = backend.clone();
+    let pages = Router::new()
+        .route(
+            "/api/{*fn_name}",
+            get(move |req| server_fn(req, server_fn_backend.clone())).post({
+                let b = backend.clone();
+                move |req| server_fn(req, b.clone())
+            }),
+        )
+        .leptos_routes_with_context(
+            &leptos_state,
+            routes,
+            {
+                let backend = backend.clone();
+                move || leptos::prelude::provide_context(backend.clone())
+            },
+            {
+                let options = state.leptos.clone();
+                move || shell(options.clone())
+            },
+        )
+        .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell));
+
+    api.merge(pages)
+        .layer(middleware::from_fn_with_state(state.clone(), pages::guard))
+        .layer(middleware::from_fn_with_state(state.clone(), crate::auth::csrf::layer))
+        .layer(middleware::from_fn_with_state(state.clone(), headers::security_headers))
+        .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
+        .layer(CompressionLayer::new())
+        .layer(TraceLayer::new_for_http())
+        .with_state(state)
+}
+
+async fn server_fn(req: axum::extract::Request, backend: SharedBackend) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    leptos_axum::handle_server_fns_with_context(move || leptos::prelude::provide_context(backend.clone()), req)
+        .await
+        .into_response()
+}
+
+/// True when the client is a browser navigating (a form post), not a script.
+pub fn wants_html(headers: &axum::http::HeaderMap) -> bool {
+    headers
+        .get(axum::http::header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|a| a.contains("text/html"))
+}
+
+/// The path of the page a form was posted from, to send the browser back to.
+/// Only the path is kept, so a forged Referer cannot redirect off-site.
+pub fn referer_path(headers: &axum::http::HeaderMap, default: &str) -> String {
+    headers
+        .get(axum::http::header::REFERER)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|r| r.split_once("://").map(|(_, rest)| rest))
+        .and_then(|rest| rest.find('/').map(|i| rest[i..].to_string()))
+        .filter(|p| !p.starts_with("//"))
+        .unwrap_or_else(|| default.to_string())
+}

@@ -1,0 +1,251 @@
+//! The SQL backends. Query text is shared: both schemas use `$n` placeholders,
+//! TEXT ids, BIGINT milliseconds and BOOLEAN, which SQLite and PostgreSQL read
+//! alike. `sql_store!` stamps the one implementation out per backend type.
+
+use super::*;
+use sqlx::{
+    postgres::{PgConnectOptions, PgPoolOptions, PgRow},
+    sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteRow, SqliteSynchronous},
+    Row,
+};
+use std::{str::FromStr, time::Duration};
+use yinling_app::model::Role;
+
+pub struct SqliteStore {
+    pool: sqlx::SqlitePool,
+}
+
+impl SqliteStore {
+    pub async fn connect(url: &str) -> StoreResult<Self> {
+        let opts = SqliteConnectOptions::from_str(url)?
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            // FULL: a reply is only sent after the commit reached the disk.
+            .synchronous(SqliteSynchronous::Full)
+            .foreign_keys(true)
+            .busy_timeout(Duration::from_secs(10));
+        if let Some(parent) = opts.get_filename().parent() {
+            if !parent.as_os_str().is_empty() {
+                std::fs::create_dir_all(parent).map_err(|e| StoreError::Corrupt(format!("cannot create {parent:?}: {e}")))?;
+            }
+        }
+        let pool = SqlitePoolOptions::new().max_connections(8).connect_with(opts).await?;
+        sqlx::migrate!("./migrations/sqlite").run(&pool).await?;
+        Ok(Self { pool })
+    }
+}
+
+pub struct PgStore {
+    pool: sqlx::PgPool,
+}
+
+impl PgStore {
+    pub async fn connect(url: &str) -> StoreResult<Self> {
+        let opts = PgConnectOptions::from_str(url)?;
+        let pool = PgPoolOptions::new().max_connections(16).connect_with(opts).await?;
+        sqlx::migrate!("./migrations/postgres").run(&pool).await?;
+        Ok(Self { pool })
+    }
+}
+
+fn role_of(s: &str) -> StoreResult<Role> {
+    Role::parse(s).ok_or_else(|| StoreError::Corrupt(format!("unknown role {s:?}")))
+}
+
+const USER_COLS: &str = "id, phone, name, role, station_id, password_hash, active, former_field, specialties";
+const STATION_COLS: &str = "s.id, s.street_id, st.name AS street_name, s.name, s.community, s.address, s.opening_hours, s.services";
+
+macro_rules! sql_store {
+    ($store:ident, $row:ty, $backend:expr) => {
+        impl $store {
+            fn user(row: &$row) -> StoreResult<UserRow> {
+                Ok(UserRow {
+                    id: row.try_get("id")?,
+                    phone: row.try_get("phone")?,
+                    name: row.try_get("name")?,
+                    role: role_of(row.try_get::<&str, _>("role")?)?,
+                    station_id: row.try_get("station_id")?,
+                    password_hash: row.try_get("password_hash")?,
+                    active: row.try_get("active")?,
+                    former_field: row.try_get("former_field")?,
+                    specialties: row.try_get("specialties")?,
+                })
+            }
+
+            fn station_row(row: &$row) -> StoreResult<StationRow> {
+                Ok(StationRow {
+                    id: row.try_get("id")?,
+                    street_id: row.try_get("street_id")?,
+                    street_name: row.try_get("street_name")?,
+                    name: row.try_get("name")?,
+                    community: row.try_get("community")?,
+                    address: row.try_get("address")?,
+                    opening_hours: row.try_get("opening_hours")?,
+                    services: row.try_get("services")?,
+                })
+            }
+        }
+
+        #[async_trait]
+        impl Store for $store {
+            fn backend(&self) -> Backend {
+                $backend
+            }
+
+            async fn is_empty(&self) -> StoreResult<bool> {
+                let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM stations").fetch_one(&self.pool).await?;
+                Ok(n == 0)
+            }
+
+            async fn insert_county(&self, c: &NewCounty) -> StoreResult<()> {
+                let mut tx = self.pool.begin().await?;
+                let now = chrono::Utc::now().timestamp_millis();
+                for s in &c.streets {
+                    sqlx::query("INSERT INTO streets (id, name) VALUES ($1, $2)")
+                        .bind(&s.id).bind(&s.name).execute(&mut *tx).await?;
+                }
+                for s in &c.stations {
+                    sqlx::query(
+                        "INSERT INTO stations (id, street_id, name, community, address, opening_hours, services, created_at) \
+                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+                    )
+                    .bind(&s.id).bind(&s.street_id).bind(&s.name).bind(&s.community)
+                    .bind(&s.address).bind(&s.opening_hours).bind(&s.services).bind(now)
+                    .execute(&mut *tx).await?;
+                }
+                for x in &c.compounds {
+                    sqlx::query("INSERT INTO compounds (id, station_id, name) VALUES ($1, $2, $3)")
+                        .bind(&x.id).bind(&x.station_id).bind(&x.name).execute(&mut *tx).await?;
+                }
+                for b in &c.buildings {
+                    sqlx::query("INSERT INTO buildings (id, compound_id, name, units, floors) VALUES ($1, $2, $3, $4, $5)")
+                        .bind(&b.id).bind(&b.compound_id).bind(&b.name).bind(b.units).bind(b.floors)
+                        .execute(&mut *tx).await?;
+                }
+                for u in &c.users {
+                    sqlx::query(
+                        "INSERT INTO users (id, phone, name, role, station_id, password_hash, active, former_field, specialties, created_at) \
+                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+                    )
+                    .bind(&u.id).bind(&u.phone).bind(&u.name).bind(u.role.as_str()).bind(&u.station_id)
+                    .bind(&u.password_hash).bind(u.active).bind(&u.former_field).bind(&u.specialties).bind(now)
+                    .execute(&mut *tx).await?;
+                }
+                tx.commit().await?;
+                Ok(())
+            }
+
+            async fn user_by_phone(&self, phone: &str) -> StoreResult<Option<UserRow>> {
+                let q = format!("SELECT {USER_COLS} FROM users WHERE phone = $1");
+                let row = sqlx::query(&q).bind(phone).fetch_optional(&self.pool).await?;
+                row.as_ref().map(Self::user).transpose()
+            }
+
+            async fn user_by_id(&self, id: &str) -> StoreResult<Option<UserRow>> {
+                let q = format!("SELECT {USER_COLS} FROM users WHERE id = $1");
+                let row = sqlx::query(&q).bind(id).fetch_optional(&self.pool).await?;
+                row.as_ref().map(Self::user).transpose()
+            }
+
+            async fn set_user_active(&self, id: &str, active: bool) -> StoreResult<bool> {
+                let r = sqlx::query("UPDATE users SET active = $1 WHERE id = $2").bind(active).bind(id).execute(&self.pool).await?;
+                Ok(r.rows_affected() == 1)
+            }
+
+            async fn create_session(&self, token_hash: &str, user_id: &str, now_ms: i64, expires_ms: i64) -> StoreResult<()> {
+                sqlx::query("INSERT INTO sessions (token_hash, user_id, created_at, expires_at) VALUES ($1, $2, $3, $4)")
+                    .bind(token_hash).bind(user_id).bind(now_ms).bind(expires_ms)
+                    .execute(&self.pool).await?;
+                Ok(())
+            }
+
+            async fn session_user(&self, token_hash: &str, now_ms: i64) -> StoreResult<Option<UserRow>> {
+                let q = format!(
+                    "SELECT {} FROM sessions s JOIN users u ON u.id = s.user_id \
+                     WHERE s.token_hash = $1 AND s.expires_at > $2 AND u.active = TRUE",
+                    USER_COLS.split(", ").map(|c| format!("u.{c}")).collect::<Vec<_>>().join(", ")
+                );
+                let row = sqlx::query(&q).bind(token_hash).bind(now_ms).fetch_optional(&self.pool).await?;
+                row.as_ref().map(Self::user).transpose()
+            }
+
+            async fn delete_session(&self, token_hash: &str) -> StoreResult<()> {
+                sqlx::query("DELETE FROM sessions WHERE token_hash = $1").bind(token_hash).execute(&self.pool).await?;
+                Ok(())
+            }
+
+            async fn delete_user_sessions(&self, user_id: &str) -> StoreResult<u64> {
+                let r = sqlx::query("DELETE FROM sessions WHERE user_id = $1").bind(user_id).execute(&self.pool).await?;
+                Ok(r.rows_affected())
+            }
+
+            async fn station(&self, id: &str) -> StoreResult<Option<StationRow>> {
+                let q = format!("SELECT {STATION_COLS} FROM stations s JOIN streets st ON st.id = s.street_id WHERE s.id = $1");
+                let row = sqlx::query(&q).bind(id).fetch_optional(&self.pool).await?;
+                row.as_ref().map(Self::station_row).transpose()
+            }
+
+            async fn stations(&self) -> StoreResult<Vec<StationRow>> {
+                let q = format!("SELECT {STATION_COLS} FROM stations s JOIN streets st ON st.id = s.street_id ORDER BY st.name, s.name");
+                let rows = sqlx::query(&q).fetch_all(&self.pool).await?;
+                rows.iter().map(Self::station_row).collect()
+            }
+
+            async fn station_users(&self, station_id: &str) -> StoreResult<Vec<UserRow>> {
+                let q = format!("SELECT {USER_COLS} FROM users WHERE station_id = $1 ORDER BY role DESC, name");
+                let rows = sqlx::query(&q).bind(station_id).fetch_all(&self.pool).await?;
+                rows.iter().map(Self::user).collect()
+            }
+
+            async fn address_book(&self, station_id: &str) -> StoreResult<AddressBook> {
+                let compounds = sqlx::query("SELECT id, station_id, name FROM compounds WHERE station_id = $1 ORDER BY name")
+                    .bind(station_id).fetch_all(&self.pool).await?
+                    .iter()
+                    .map(|r| Ok(Compound { id: r.try_get("id")?, station_id: r.try_get("station_id")?, name: r.try_get("name")? }))
+                    .collect::<StoreResult<Vec<_>>>()?;
+                let buildings = sqlx::query(
+                    "SELECT b.id, b.compound_id, b.name, b.units, b.floors FROM buildings b \
+                     JOIN compounds c ON c.id = b.compound_id WHERE c.station_id = $1 ORDER BY b.name",
+                )
+                .bind(station_id).fetch_all(&self.pool).await?
+                .iter()
+                .map(|r| Ok(Building {
+                    id: r.try_get("id")?, compound_id: r.try_get("compound_id")?, name: r.try_get("name")?,
+                    units: r.try_get("units")?, floors: r.try_get("floors")?,
+                }))
+                .collect::<StoreResult<Vec<_>>>()?;
+                Ok(AddressBook { compounds, buildings })
+            }
+
+            async fn audit(&self, e: &AuditEntry) -> StoreResult<()> {
+                sqlx::query(
+                    "INSERT INTO audit_log (id, at, actor_id, station_id, action, object_kind, object_id, detail) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+                )
+                .bind(&e.id).bind(e.at_ms).bind(&e.actor_id).bind(&e.station_id)
+                .bind(&e.action).bind(&e.object_kind).bind(&e.object_id).bind(&e.detail)
+                .execute(&self.pool).await?;
+                Ok(())
+            }
+
+            async fn audit_entries(&self, station_id: Option<&str>, limit: i64) -> StoreResult<Vec<AuditEntry>> {
+                let rows = sqlx::query(
+                    "SELECT id, at, actor_id, station_id, action, object_kind, object_id, detail FROM audit_log \
+                     WHERE ($1 IS NULL OR station_id = $1) ORDER BY at DESC, id DESC LIMIT $2",
+                )
+                .bind(station_id).bind(limit).fetch_all(&self.pool).await?;
+                rows.iter()
+                    .map(|r| Ok(AuditEntry {
+                        id: r.try_get("id")?, at_ms: r.try_get("at")?, actor_id: r.try_get("actor_id")?,
+                        station_id: r.try_get("station_id")?, action: r.try_get("action")?,
+                        object_kind: r.try_get("object_kind")?, object_id: r.try_get("object_id")?,
+                        detail: r.try_get("detail")?,
+                    }))
+                    .collect()
+            }
+        }
+    };
+}
+
+sql_store!(SqliteStore, SqliteRow, Backend::Sqlite);
+sql_store!(PgStore, PgRow, Backend::Postgres);
