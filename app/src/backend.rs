@@ -13,7 +13,11 @@ pub trait Backend: Send + Sync + 'static {
     /// The signed-in user, or `None` for an anonymous request.
     async fn me(&self, req: &http::request::Parts) -> Result<Option<Me>, AppError>;
     /// A station's profile and roster; `None` means the caller's own station.
-    async fn station_home(&self, req: &http::request::Parts, station_id: Option<String>) -> Result<StationHome, AppError>;
+    async fn station_home(
+        &self,
+        req: &http::request::Parts,
+        station_id: Option<String>,
+    ) -> Result<StationHome, AppError>;
     /// Every station with its head counts (county administrators only).
     async fn county(&self, req: &http::request::Parts) -> Result<Vec<CountyStationRow>, AppError>;
 }
@@ -22,7 +26,9 @@ pub type SharedBackend = Arc<dyn Backend>;
 
 /// The backend and the current request, from a server function or page render.
 pub fn backend_and_parts() -> Result<(SharedBackend, http::request::Parts), AppError> {
-    let backend = leptos::prelude::use_context::<SharedBackend>().ok_or_else(|| AppError::internal("no backend in context"))?;
-    let parts = leptos::prelude::use_context::<http::request::Parts>().ok_or_else(|| AppError::internal("no request in context"))?;
+    let backend = leptos::prelude::use_context::<SharedBackend>()
+        .ok_or_else(|| AppError::internal("no backend in context"))?;
+    let parts = leptos::prelude::use_context::<http::request::Parts>()
+        .ok_or_else(|| AppError::internal("no request in context"))?;
     Ok((backend, parts))
 }

@@ -66,7 +66,10 @@ pub fn read_cookie(name: &str) -> Option<String> {
     #[cfg(all(feature = "hydrate", not(feature = "ssr")))]
     {
         use wasm_bindgen::JsCast;
-        let doc = web_sys::window()?.document()?.dyn_into::<web_sys::HtmlDocument>().ok()?;
+        let doc = web_sys::window()?
+            .document()?
+            .dyn_into::<web_sys::HtmlDocument>()
+            .ok()?;
         parse_cookie(&doc.cookie().ok()?, name)
     }
     #[cfg(not(any(feature = "ssr", feature = "hydrate")))]
@@ -85,7 +88,9 @@ pub fn write_cookie(name: &str, value: &str) {
             .and_then(|w| w.document())
             .and_then(|d| d.dyn_into::<web_sys::HtmlDocument>().ok())
         {
-            let _ = doc.set_cookie(&format!("{name}={value}; Path=/; Max-Age=31536000; SameSite=Strict"));
+            let _ = doc.set_cookie(&format!(
+                "{name}={value}; Path=/; Max-Age=31536000; SameSite=Strict"
+            ));
         }
     }
     #[cfg(not(feature = "hydrate"))]
@@ -102,7 +107,9 @@ pub fn csrf_token() -> String {
     }
     #[cfg(not(feature = "ssr"))]
     {
-        read_cookie("__Host-yl_csrf").or_else(|| read_cookie("yl_csrf")).unwrap_or_default()
+        read_cookie("__Host-yl_csrf")
+            .or_else(|| read_cookie("yl_csrf"))
+            .unwrap_or_default()
     }
 }
 
@@ -121,7 +128,10 @@ pub fn lang_now() -> Lang {
 mod tests {
     #[test]
     fn parses_cookie_header() {
-        assert_eq!(super::parse_cookie("a=1; yl_lang=en", "yl_lang").as_deref(), Some("en"));
+        assert_eq!(
+            super::parse_cookie("a=1; yl_lang=en", "yl_lang").as_deref(),
+            Some("en")
+        );
         assert_eq!(super::parse_cookie("a=1", "yl_lang"), None);
     }
 }

@@ -145,7 +145,14 @@ mod tests {
         let e = c.now(20_000);
         assert!(a < b && b < d && d < e, "{a:?} {b:?} {d:?} {e:?}");
         assert_eq!(b.wall_ms, 10_000);
-        assert_eq!(e, Hlc { wall_ms: 20_000, counter: 0, node: 7 });
+        assert_eq!(
+            e,
+            Hlc {
+                wall_ms: 20_000,
+                counter: 0,
+                node: 7
+            }
+        );
     }
 
     #[test]
@@ -167,19 +174,31 @@ mod tests {
         let mut c = HlcClock::new(1);
         let t = 1_700_000_000_000;
         let before = c.now(t);
-        let absurd = Hlc { wall_ms: t + MAX_DRIFT_MS + 1, counter: 0, node: 9 };
+        let absurd = Hlc {
+            wall_ms: t + MAX_DRIFT_MS + 1,
+            counter: 0,
+            node: 9,
+        };
         assert!(c.observe(absurd, t).is_err());
         let after = c.now(t);
         assert!(after > before && after.wall_ms == t);
         // Within the bound it is adopted.
-        let ok = Hlc { wall_ms: t + MAX_DRIFT_MS, counter: 3, node: 9 };
+        let ok = Hlc {
+            wall_ms: t + MAX_DRIFT_MS,
+            counter: 3,
+            node: 9,
+        };
         c.observe(ok, t).unwrap();
         assert!(c.now(t) > ok);
     }
 
     #[test]
     fn counter_overflow_advances_wall() {
-        let mut c = HlcClock { node: 1, wall_ms: 5, counter: u32::MAX - 1 };
+        let mut c = HlcClock {
+            node: 1,
+            wall_ms: 5,
+            counter: u32::MAX - 1,
+        };
         assert_eq!(c.now(0).counter, u32::MAX);
         let n = c.now(0);
         assert_eq!((n.wall_ms, n.counter), (6, 0));

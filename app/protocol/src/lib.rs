@@ -25,10 +25,12 @@
 //!   [`rules::visible_to`] (built by [`rules::pull_page`]).
 //! * **Phone**: [`client::ClientState`] = outbox + local replica + clock +
 //!   backoff, serializable as a whole (what IndexedDB stores). An outbox entry
-//!   is forgotten only once the server returned a result for it (applied,
-//!   duplicate or conflict); rejected entries are quarantined with the Chinese
-//!   reason; on a failed request or a restart in-flight entries go back to
-//!   pending. The UI shows pulled states with pending ops layered on top.
+//!   stops being sent only once the server returned a result for it; applied
+//!   or conflicted entries stay `Committed` (still shown) until a complete
+//!   pull covers their revision, rejected ones are quarantined with the
+//!   Chinese reason, and the rest of the queue keeps flowing. On a failed
+//!   request or a restart in-flight entries go back to pending. The UI shows
+//!   pulled states with local ops layered on top.
 //! * **Schema**: per-kind field tables in [`schema`]; enum values are ASCII
 //!   snake_case codes on the wire with Chinese labels from the table.
 //!

@@ -29,7 +29,9 @@ pub struct Op {
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum OpBody {
     /// Create the record with these fields (the record id is client-made).
-    Create { fields: BTreeMap<String, FieldValue> },
+    Create {
+        fields: BTreeMap<String, FieldValue>,
+    },
     /// Set some fields of a mutable record.
     Update { changes: Vec<FieldChange> },
     /// Delete (tombstone) the record. `base_rev` is the record revision the
@@ -100,7 +102,11 @@ impl Op {
 
     /// Size of the op on the wire (JSON bytes), checked against `MAX_OP_BYTES`.
     pub fn wire_size(&self) -> usize {
-        serde_json::to_vec(self).map_or(usize::MAX, |v| v.len())
+        let mut counter = ByteCounter(0);
+        match serde_json::to_writer(&mut counter, self) {
+            Ok(()) => counter.0,
+            Err(_) => usize::MAX,
+        }
     }
 
     /// The record fields this op touches (create: all; update: changed).
@@ -110,6 +116,20 @@ impl Op {
             OpBody::Update { changes } => changes.iter().map(|c| c.field.as_str()).collect(),
             OpBody::Delete { .. } | OpBody::Unknown => Vec::new(),
         }
+    }
+}
+
+/// An `io::Write` that only counts bytes.
+struct ByteCounter(usize);
+
+impl std::io::Write for ByteCounter {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0 += buf.len();
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
     }
 }
 
@@ -125,11 +145,31 @@ mod tests {
     #[test]
     fn hash_ignores_key_order_but_not_content() {
         let s = Uuid::from_u128(1);
-        let a = create_content_hash(RecordKind::Case, s, &fields(json!({"title": "漏水", "kind": "dispute"})));
-        let b = create_content_hash(RecordKind::Case, s, &fields(json!({"kind": "dispute", "title": "漏水"})));
-        let c = create_content_hash(RecordKind::Case, s, &fields(json!({"kind": "dispute", "title": "漏水 "})));
-        let d = create_content_hash(RecordKind::Household, s, &fields(json!({"kind": "dispute", "title": "漏水"})));
-        let e = create_content_hash(RecordKind::Case, Uuid::from_u128(2), &fields(json!({"kind": "dispute", "title": "漏水"})));
+        let a = create_content_hash(
+            RecordKind::Case,
+            s,
+            &fields(json!({"title": "漏水", "kind": "dispute"})),
+        );
+        let b = create_content_hash(
+            RecordKind::Case,
+            s,
+            &fields(json!({"kind": "dispute", "title": "漏水"})),
+        );
+        let c = create_content_hash(
+            RecordKind::Case,
+            s,
+            &fields(json!({"kind": "dispute", "title": "漏水 "})),
+        );
+        let d = create_content_hash(
+            RecordKind::Household,
+            s,
+            &fields(json!({"kind": "dispute", "title": "漏水"})),
+        );
+        let e = create_content_hash(
+            RecordKind::Case,
+            Uuid::from_u128(2),
+            &fields(json!({"kind": "dispute", "title": "漏水"})),
+        );
         assert_eq!(a, b);
         assert_eq!(a.len(), 32);
         assert!(a != c && a != d && a != e);
@@ -144,19 +184,25 @@ mod tests {
             station_id: Uuid::from_u128(4),
             kind: RecordKind::TimelineEntry,
             record_id: Uuid::from_u128(5),
-            hlc: Hlc { wall_ms: 9, counter: 1, node: 2 },
+            hlc: Hlc {
+                wall_ms: 9,
+                counter: 1,
+                node: 2,
+            },
             body: OpBody::Delete { base_rev: 7 },
         };
         let v = serde_json::to_value(&op).unwrap();
         assert_eq!(v["kind"], "timeline_entry");
         assert_eq!(v["body"], json!({"type": "delete", "base_rev": 7}));
+        assert_eq!(op.wire_size(), serde_json::to_vec(&op).unwrap().len());
         let back: Op = serde_json::from_value(v.clone()).unwrap();
         assert_eq!(back, op);
         let mut future = v;
         future["body"] = json!({"type": "merge_into", "target": "x"});
         let parsed: Op = serde_json::from_value(future).unwrap();
         assert_eq!(parsed.body, OpBody::Unknown);
-        let ch: FieldChange = serde_json::from_value(json!({"field": "title", "base_rev": 3, "value": "x"})).unwrap();
+        let ch: FieldChange =
+            serde_json::from_value(json!({"field": "title", "base_rev": 3, "value": "x"})).unwrap();
         assert!(ch.resolves.is_empty());
         assert!(!serde_json::to_string(&ch).unwrap().contains("resolves"));
     }

@@ -114,10 +114,7 @@ impl RejectCode {
                 "删除前该记录已被他人修改，请同步查看后再决定是否删除",
                 "Record was changed by others since you saw it; sync and review before deleting",
             ),
-            RejectCode::IllegalTransition => (
-                "事项状态不能这样变更",
-                "Illegal case status change",
-            ),
+            RejectCode::IllegalTransition => ("事项状态不能这样变更", "Illegal case status change"),
             RejectCode::IdCollision => (
                 "记录编号已被另一条内容不同的记录使用，未保存",
                 "Record id already used by a record with different content",

@@ -180,7 +180,10 @@ mod tests {
 
     #[test]
     fn append_only_kinds() {
-        let ao: Vec<_> = RecordKind::ALL.into_iter().filter(|k| k.is_append_only()).collect();
+        let ao: Vec<_> = RecordKind::ALL
+            .into_iter()
+            .filter(|k| k.is_append_only())
+            .collect();
         assert_eq!(
             ao,
             [

@@ -36,20 +36,30 @@ const fn c(code: &'static str, zh: &'static str, en: &'static str) -> Choice {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum FieldType {
-    Text { max_chars: usize },
+    Text {
+        max_chars: usize,
+    },
     Choice(&'static [Choice]),
     Bool,
     /// A uuid as a string.
     Id,
     /// An array of uuid strings.
-    IdList { max_items: usize },
-    TextList { max_items: usize, max_chars: usize },
+    IdList {
+        max_items: usize,
+    },
+    TextList {
+        max_items: usize,
+        max_chars: usize,
+    },
     /// `YYYY-MM-DD`.
     Date,
     /// Integer milliseconds since the Unix epoch, as entered by the user (a
     /// fact recorded, never used for ordering).
     Timestamp,
-    Int { min: i64, max: i64 },
+    Int {
+        min: i64,
+        max: i64,
+    },
     /// Mainland mobile number `1[3-9]\d{9}`.
     MobilePhone,
     Sha256Hex,
@@ -186,7 +196,10 @@ use FieldType as T;
 
 const NOTE: T = T::Text { max_chars: 4000 };
 const NAME: T = T::Text { max_chars: 50 };
-const TOPICS: T = T::TextList { max_items: 20, max_chars: 50 };
+const TOPICS: T = T::TextList {
+    max_items: 20,
+    max_chars: 50,
+};
 
 pub static HOUSEHOLD: &[FieldSpec] = &[
     req("compound_id", "小区", T::Id),
@@ -196,7 +209,14 @@ pub static HOUSEHOLD: &[FieldSpec] = &[
     opt("head_name", "户主姓名", NAME),
     opt("contact_phone", "联系电话", T::MobilePhone),
     opt("members", "家庭人数", T::Int { min: 0, max: 30 }),
-    opt("tags", "标签", T::TextList { max_items: 10, max_chars: 20 }),
+    opt(
+        "tags",
+        "标签",
+        T::TextList {
+            max_items: 10,
+            max_chars: 20,
+        },
+    ),
     opt("note", "备注", NOTE),
 ];
 
@@ -238,7 +258,14 @@ pub static TIMELINE_ENTRY: &[FieldSpec] = &[
 pub static MEDIATION: &[FieldSpec] = &[
     req("case_id", "事项", T::Id).fixed(),
     req("status", "调解状态", T::Choice(MEDIATION_STATUS)),
-    opt("parties", "当事人", T::TextList { max_items: 10, max_chars: 50 }),
+    opt(
+        "parties",
+        "当事人",
+        T::TextList {
+            max_items: 10,
+            max_chars: 50,
+        },
+    ),
     opt("mediator_ids", "调解员", T::IdList { max_items: 10 }),
     opt("scheduled_on", "预约日期", T::Date),
     opt("location", "地点", T::Text { max_chars: 100 }),
@@ -248,7 +275,14 @@ pub static MEDIATION: &[FieldSpec] = &[
 pub static MEDIATION_SESSION: &[FieldSpec] = &[
     req("mediation_id", "调解", T::Id),
     req("held_at", "时间", T::Timestamp),
-    opt("attendees", "参加人员", T::TextList { max_items: 20, max_chars: 50 }),
+    opt(
+        "attendees",
+        "参加人员",
+        T::TextList {
+            max_items: 20,
+            max_chars: 50,
+        },
+    ),
     req("summary", "调解记录", NOTE),
     opt("outcome", "结果", T::Text { max_chars: 1000 }),
 ];
@@ -257,7 +291,14 @@ pub static PHOTO: &[FieldSpec] = &[
     req("owner_kind", "所属记录类型", T::Choice(PHOTO_OWNER)),
     req("owner_id", "所属记录", T::Id),
     req("content_type", "文件类型", T::Choice(PHOTO_CONTENT_TYPE)),
-    req("byte_size", "文件大小", T::Int { min: 1, max: MAX_PHOTO_BYTES }),
+    req(
+        "byte_size",
+        "文件大小",
+        T::Int {
+            min: 1,
+            max: MAX_PHOTO_BYTES,
+        },
+    ),
     req("sha256", "校验值", T::Sha256Hex),
     opt("taken_at", "拍摄时间", T::Timestamp),
     opt("caption", "说明", T::Text { max_chars: 200 }),
@@ -362,11 +403,17 @@ pub fn check_value(spec: &FieldSpec, v: &Value) -> Result<(), RejectReason> {
             max_chars,
         } => {
             let items = check_list(spec, v, max_items)?;
-            items.iter().try_for_each(|i| check_text(spec, i, max_chars))
+            items
+                .iter()
+                .try_for_each(|i| check_text(spec, i, max_chars))
         }
         T::Date => match v.as_str() {
             Some(s) if is_date(s) => Ok(()),
-            _ => Err(bad(spec, "日期应为“年-月-日”，如2025-03-01", "expected YYYY-MM-DD")),
+            _ => Err(bad(
+                spec,
+                "日期应为“年-月-日”，如2025-03-01",
+                "expected YYYY-MM-DD",
+            )),
         },
         T::Timestamp => match v.as_i64() {
             Some(ms) if (0..MAX_TIMESTAMP_MS).contains(&ms) => Ok(()),
@@ -382,7 +429,11 @@ pub fn check_value(spec: &FieldSpec, v: &Value) -> Result<(), RejectReason> {
         },
         T::MobilePhone => match v.as_str() {
             Some(s) if is_mainland_mobile(s) => Ok(()),
-            _ => Err(bad(spec, "应为11位手机号", "expected an 11-digit mainland mobile number")),
+            _ => Err(bad(
+                spec,
+                "应为11位手机号",
+                "expected an 11-digit mainland mobile number",
+            )),
         },
         T::Sha256Hex => match v.as_str() {
             Some(s) if is_sha256_hex(s) => Ok(()),
@@ -402,7 +453,11 @@ pub fn validate_field(
         .ok_or_else(|| RejectReason::field(RejectCode::UnknownField, name, name))?;
     if v.is_null() {
         if spec.required {
-            return Err(RejectReason::field(RejectCode::MissingField, spec.name, spec.zh));
+            return Err(RejectReason::field(
+                RejectCode::MissingField,
+                spec.name,
+                spec.zh,
+            ));
         }
         return Ok(spec);
     }
@@ -422,7 +477,11 @@ pub fn validate_create(
     for spec in fields(kind).iter().filter(|f| f.required) {
         let defaulted = kind == RecordKind::Case && spec.name == "status";
         if !defaulted && values.get(spec.name).is_none_or(Value::is_null) {
-            return Err(RejectReason::field(RejectCode::MissingField, spec.name, spec.zh));
+            return Err(RejectReason::field(
+                RejectCode::MissingField,
+                spec.name,
+                spec.zh,
+            ));
         }
     }
     Ok(())
@@ -439,7 +498,11 @@ pub fn validate_change(
     }
     let spec = validate_field(kind, name, v)?;
     if spec.immutable {
-        return Err(RejectReason::field(RejectCode::ImmutableField, spec.name, spec.zh));
+        return Err(RejectReason::field(
+            RejectCode::ImmutableField,
+            spec.name,
+            spec.zh,
+        ));
     }
     Ok(spec)
 }
@@ -459,20 +522,44 @@ mod tests {
             let fs = fields(kind);
             assert!(!fs.is_empty(), "{kind:?}");
             for (i, f) in fs.iter().enumerate() {
-                assert!(fs[i + 1..].iter().all(|g| g.name != f.name), "{kind:?}.{}", f.name);
+                assert!(
+                    fs[i + 1..].iter().all(|g| g.name != f.name),
+                    "{kind:?}.{}",
+                    f.name
+                );
                 assert!(!f.zh.is_empty());
             }
         }
-        assert_eq!(choice(RecordKind::Case, "status", "in_progress").unwrap().zh, "办理中");
-        assert_eq!(choice(RecordKind::Case, "kind", "dispute").unwrap().zh, "矛盾纠纷");
-        assert_eq!(choice(RecordKind::Case, "mechanism", "appointment").unwrap().zh, "预约调处");
+        assert_eq!(
+            choice(RecordKind::Case, "status", "in_progress")
+                .unwrap()
+                .zh,
+            "办理中"
+        );
+        assert_eq!(
+            choice(RecordKind::Case, "kind", "dispute").unwrap().zh,
+            "矛盾纠纷"
+        );
+        assert_eq!(
+            choice(RecordKind::Case, "mechanism", "appointment")
+                .unwrap()
+                .zh,
+            "预约调处"
+        );
         assert!(choice(RecordKind::Case, "title", "x").is_none());
     }
 
     #[test]
     fn status_transitions() {
         use case_status::*;
-        let all = [REGISTERED, ACCEPTED, IN_PROGRESS, RESOLVED, FOLLOW_UP, REFERRED];
+        let all = [
+            REGISTERED,
+            ACCEPTED,
+            IN_PROGRESS,
+            RESOLVED,
+            FOLLOW_UP,
+            REFERRED,
+        ];
         let allowed = [
             (REGISTERED, ACCEPTED),
             (REGISTERED, REFERRED),
@@ -498,21 +585,34 @@ mod tests {
 
     #[test]
     fn create_validation() {
-        let ok = map(json!({"title": "楼道漏水", "kind": "livelihood", "contact_phone": "13800138000"}));
+        let ok =
+            map(json!({"title": "楼道漏水", "kind": "livelihood", "contact_phone": "13800138000"}));
         validate_create(RecordKind::Case, &ok).unwrap();
         let missing = map(json!({"kind": "livelihood"}));
         let e = validate_create(RecordKind::Case, &missing).unwrap_err();
-        assert_eq!((e.code, e.field.as_deref()), (RejectCode::MissingField, Some("title")));
+        assert_eq!(
+            (e.code, e.field.as_deref()),
+            (RejectCode::MissingField, Some("title"))
+        );
         assert!(e.zh.contains("标题"));
         let phone = map(json!({"title": "x", "kind": "dispute", "contact_phone": "12345"}));
         let e = validate_create(RecordKind::Case, &phone).unwrap_err();
         assert_eq!(e.code, RejectCode::InvalidValue);
-        assert!(e.zh.contains("联系电话") && e.zh.contains("手机号"), "{}", e.zh);
+        assert!(
+            e.zh.contains("联系电话") && e.zh.contains("手机号"),
+            "{}",
+            e.zh
+        );
         let kind = map(json!({"title": "x", "kind": "民生诉求"}));
         let e = validate_create(RecordKind::Case, &kind).unwrap_err();
         assert!(e.zh.contains("民生诉求") && e.field.as_deref() == Some("kind"));
         let unknown = map(json!({"title": "x", "kind": "dispute", "colour": "red"}));
-        assert_eq!(validate_create(RecordKind::Case, &unknown).unwrap_err().code, RejectCode::UnknownField);
+        assert_eq!(
+            validate_create(RecordKind::Case, &unknown)
+                .unwrap_err()
+                .code,
+            RejectCode::UnknownField
+        );
     }
 
     #[test]
@@ -541,8 +641,10 @@ mod tests {
         let photo = |size: i64, ct: &str| {
             validate_create(
                 RecordKind::Photo,
-                &map(json!({"owner_kind": "visit", "owner_id": hh, "content_type": ct,
-                            "byte_size": size, "sha256": "0".repeat(64)})),
+                &map(
+                    json!({"owner_kind": "visit", "owner_id": hh, "content_type": ct,
+                            "byte_size": size, "sha256": "0".repeat(64)}),
+                ),
             )
         };
         assert!(photo(1000, "image/jpeg").is_ok());
@@ -553,17 +655,25 @@ mod tests {
     #[test]
     fn change_validation() {
         assert_eq!(
-            validate_change(RecordKind::Visit, "note", &json!("x")).unwrap_err().code,
+            validate_change(RecordKind::Visit, "note", &json!("x"))
+                .unwrap_err()
+                .code,
             RejectCode::AppendOnly
         );
         assert_eq!(
-            validate_change(RecordKind::Mediation, "case_id", &json!(Uuid::nil().to_string()))
-                .unwrap_err()
-                .code,
+            validate_change(
+                RecordKind::Mediation,
+                "case_id",
+                &json!(Uuid::nil().to_string())
+            )
+            .unwrap_err()
+            .code,
             RejectCode::ImmutableField
         );
         assert_eq!(
-            validate_change(RecordKind::Case, "title", &Value::Null).unwrap_err().code,
+            validate_change(RecordKind::Case, "title", &Value::Null)
+                .unwrap_err()
+                .code,
             RejectCode::MissingField
         );
         assert!(validate_change(RecordKind::Case, "description", &Value::Null).is_ok());

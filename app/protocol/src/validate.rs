@@ -10,7 +10,7 @@ pub fn is_mainland_mobile(s: &str) -> bool {
 }
 
 fn is_leap(y: u32) -> bool {
-    (y % 4 == 0 && y % 100 != 0) || y % 400 == 0
+    (y.is_multiple_of(4) && !y.is_multiple_of(100)) || y.is_multiple_of(400)
 }
 
 /// A real calendar date written `YYYY-MM-DD` (years 1900–2199).
@@ -44,7 +44,9 @@ pub fn is_date(s: &str) -> bool {
 
 /// 64 lowercase hex digits.
 pub fn is_sha256_hex(s: &str) -> bool {
-    s.len() == 64 && s.bytes().all(|c| c.is_ascii_digit() || (b'a'..=b'f').contains(&c))
+    s.len() == 64
+        && s.bytes()
+            .all(|c| c.is_ascii_digit() || (b'a'..=b'f').contains(&c))
 }
 
 /// Length in characters (what an envoy would count), not bytes.

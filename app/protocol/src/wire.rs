@@ -53,7 +53,10 @@ pub enum Outcome {
     /// Committed, but some fields were concurrently changed by others: those
     /// kept the stored value and the op's values went to the review queue.
     /// Other fields of the op were applied. `rev` as in `Applied`.
-    Conflict { rev: u64, conflicts: Vec<ConflictRef> },
+    Conflict {
+        rev: u64,
+        conflicts: Vec<ConflictRef>,
+    },
     /// Not applied; the phone quarantines the op and shows `reason`.
     Rejected { reason: RejectReason },
     /// The op (same `op_id`, or a create with the same id and identical
@@ -240,15 +243,41 @@ mod tests {
             reason: RejectReason::new(RejectCode::Forbidden),
         };
         let dup = rej.as_duplicate().as_duplicate();
-        assert_eq!(dup, Outcome::Duplicate { original: Box::new(rej.clone()) });
-        assert!(matches!(dup.settlement(), Settlement::Quarantine(r) if r.code == RejectCode::Forbidden));
+        assert_eq!(
+            dup,
+            Outcome::Duplicate {
+                original: Box::new(rej.clone())
+            }
+        );
+        assert!(
+            matches!(dup.settlement(), Settlement::Quarantine(r) if r.code == RejectCode::Forbidden)
+        );
         assert_eq!(
             Outcome::Applied { rev: 3 }.as_duplicate().settlement(),
-            Settlement::Done { rev: 3, conflicted: vec![] }
+            Settlement::Done {
+                rev: 3,
+                conflicted: vec![]
+            }
         );
-        let c = Outcome::Conflict { rev: 4, conflicts: vec![ConflictRef { id: Uuid::nil(), field: "title".into() }] };
-        assert_eq!(c.settlement(), Settlement::Done { rev: 4, conflicted: vec!["title".into()] });
-        let v = serde_json::to_value(OpResult { op_id: Uuid::nil(), outcome: dup }).unwrap();
+        let c = Outcome::Conflict {
+            rev: 4,
+            conflicts: vec![ConflictRef {
+                id: Uuid::nil(),
+                field: "title".into(),
+            }],
+        };
+        assert_eq!(
+            c.settlement(),
+            Settlement::Done {
+                rev: 4,
+                conflicted: vec!["title".into()]
+            }
+        );
+        let v = serde_json::to_value(OpResult {
+            op_id: Uuid::nil(),
+            outcome: dup,
+        })
+        .unwrap();
         assert_eq!(v["outcome"]["status"], "duplicate");
         assert_eq!(v["outcome"]["original"]["status"], "rejected");
     }
@@ -275,8 +304,55 @@ mod tests {
     }
 
     #[test]
+    fn batch_limit_and_unknown_kinds_in_a_batch() {
+        use crate::hlc::Hlc;
+        use crate::op::{Op, OpBody};
+        use crate::record::RecordKind;
+        let op = Op {
+            op_id: Uuid::from_u128(1),
+            device_id: Uuid::nil(),
+            author: Uuid::nil(),
+            station_id: Uuid::nil(),
+            kind: RecordKind::Visit,
+            record_id: Uuid::from_u128(2),
+            hlc: Hlc::default(),
+            body: OpBody::Delete { base_rev: 0 },
+        };
+        let mut req = PushRequest {
+            protocol: PROTOCOL_VERSION,
+            device_id: Uuid::nil(),
+            app_version: "1".into(),
+            pending_count: 1,
+            ops: vec![op.clone(); MAX_BATCH_OPS],
+        };
+        assert_eq!(check_push(&req), Ok(()));
+        req.ops.push(op);
+        let e = check_push(&req).unwrap_err();
+        assert_eq!(
+            e,
+            ProtocolError::BatchTooLarge {
+                count: 501,
+                max: 500
+            }
+        );
+        assert_eq!(e.http_status(), 413);
+        // An op of a kind from a newer app does not make the batch unreadable.
+        req.ops.truncate(2);
+        let mut v = serde_json::to_value(&req).unwrap();
+        v["ops"][1]["kind"] = "hologram".into();
+        let parsed = parse_push(&serde_json::to_vec(&v).unwrap()).unwrap();
+        assert_eq!(parsed.ops[0].kind, RecordKind::Visit);
+        assert_eq!(parsed.ops[1].kind, RecordKind::Unknown);
+    }
+
+    #[test]
     fn pull_limit_is_clamped() {
-        let mut req = PullRequest { protocol: 1, device_id: Uuid::nil(), cursor: 0, limit: 0 };
+        let mut req = PullRequest {
+            protocol: 1,
+            device_id: Uuid::nil(),
+            cursor: 0,
+            limit: 0,
+        };
         assert_eq!(check_pull(&req), Ok(DEFAULT_PULL_LIMIT));
         req.limit = 100_000;
         assert_eq!(check_pull(&req), Ok(MAX_PULL_LIMIT));

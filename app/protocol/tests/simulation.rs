@@ -33,11 +33,18 @@ fn simulation_seeds() {
             ),
         }
     }
-    eprintln!("{} seeds in {:.1?}: {total:?}", seeds.len(), started.elapsed());
+    eprintln!(
+        "{} seeds in {:.1?}: {total:?}",
+        seeds.len(),
+        started.elapsed()
+    );
     if seeds.len() >= 100 {
         // The scenarios the invariants are about really happened.
         assert!(total.conflicts > 0, "no concurrent edits were simulated");
-        assert!(total.later_stamp_kept_out > 0, "no fast-clock edit lost a conflict");
+        assert!(
+            total.later_stamp_kept_out > 0,
+            "no fast-clock edit lost a conflict"
+        );
         assert!(total.resolved > 0 && total.tombstones > 0 && total.rejected > 0);
         assert!(total.duplicates_seen > 0 && total.device_restarts > 0 && total.server_crashes > 0);
     }

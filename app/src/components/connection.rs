@@ -55,7 +55,11 @@ fn monitor(state: RwSignal<Conn>) {
     use wasm_bindgen::{closure::Closure, JsCast};
     let check = move || {
         leptos::task::spawn_local(async move {
-            state.set(if probe().await { Conn::Online } else { Conn::Offline });
+            state.set(if probe().await {
+                Conn::Online
+            } else {
+                Conn::Offline
+            });
         })
     };
     check();
@@ -73,7 +77,10 @@ fn monitor(state: RwSignal<Conn>) {
 /// True when the server answered its health check within 4 seconds.
 #[cfg(feature = "hydrate")]
 pub async fn probe() -> bool {
-    if !web_sys::window().map(|w| w.navigator().on_line()).unwrap_or(false) {
+    if !web_sys::window()
+        .map(|w| w.navigator().on_line())
+        .unwrap_or(false)
+    {
         return false;
     }
     let signal = web_sys::AbortSignal::timeout_with_u32(4_000);

@@ -10,7 +10,7 @@ use crate::{
 use leptos::prelude::*;
 use server_fn::codec::GetUrl;
 
-#[server(input = GetUrl, prefix = "/api")]
+#[server(input = GetUrl, prefix = "/api", endpoint = "county")]
 pub async fn get_county() -> Result<Vec<CountyStationRow>, AppError> {
     let (backend, parts) = crate::backend::backend_and_parts()?;
     backend.county(&parts).await

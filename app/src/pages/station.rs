@@ -11,7 +11,7 @@ use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 use server_fn::codec::GetUrl;
 
-#[server(input = GetUrl, prefix = "/api")]
+#[server(input = GetUrl, prefix = "/api", endpoint = "station_home")]
 pub async fn get_station_home(id: Option<String>) -> Result<StationHome, AppError> {
     let (backend, parts) = crate::backend::backend_and_parts()?;
     backend.station_home(&parts, id).await

@@ -18,7 +18,11 @@ impl Backend for ServerBackend {
         }
     }
 
-    async fn station_home(&self, req: &http::request::Parts, station_id: Option<String>) -> Result<StationHome, AppError> {
+    async fn station_home(
+        &self,
+        req: &http::request::Parts,
+        station_id: Option<String>,
+    ) -> Result<StationHome, AppError> {
         let p = Principal::from_headers(&self.0, &req.headers).await;
         service::station_home(&self.0, p.as_ref(), station_id).await
     }

@@ -9,7 +9,13 @@ use axum::{
 };
 use tracing::instrument;
 
-async fn set_active(state: AppState, who: MaybePrincipal, id: String, headers: HeaderMap, active: bool) -> Response {
+async fn set_active(
+    state: AppState,
+    who: MaybePrincipal,
+    id: String,
+    headers: HeaderMap,
+    active: bool,
+) -> Response {
     match service::set_member_active(&state, who.0.as_ref(), &id, active).await {
         Err(e) => e.into_response(),
         Ok(()) => {
@@ -23,11 +29,21 @@ async fn set_active(state: AppState, who: MaybePrincipal, id: String, headers: H
 }
 
 #[instrument(skip_all)]
-pub async fn deactivate(State(state): State<AppState>, who: MaybePrincipal, Path(id): Path<String>, headers: HeaderMap) -> Response {
+pub async fn deactivate(
+    State(state): State<AppState>,
+    who: MaybePrincipal,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+) -> Response {
     set_active(state, who, id, headers, false).await
 }
 
 #[instrument(skip_all)]
-pub async fn reactivate(State(state): State<AppState>, who: MaybePrincipal, Path(id): Path<String>, headers: HeaderMap) -> Response {
+pub async fn reactivate(
+    State(state): State<AppState>,
+    who: MaybePrincipal,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+) -> Response {
     set_active(state, who, id, headers, true).await
 }

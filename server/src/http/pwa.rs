@@ -22,7 +22,11 @@ pub fn build_id(site_root: &Path) -> String {
     files.sort();
     for f in files {
         if let Ok(bytes) = std::fs::read(&f) {
-            hasher.update(f.file_name().map(|n| n.as_encoded_bytes()).unwrap_or_default());
+            hasher.update(
+                f.file_name()
+                    .map(|n| n.as_encoded_bytes())
+                    .unwrap_or_default(),
+            );
             hasher.update(&bytes);
         }
     }
@@ -31,7 +35,12 @@ pub fn build_id(site_root: &Path) -> String {
             hasher.update(&bytes);
         }
     }
-    hasher.finalize().iter().take(8).map(|b| format!("{b:02x}")).collect()
+    hasher
+        .finalize()
+        .iter()
+        .take(8)
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }
 
 /// `public/sw.js` with this build's version filled in. Served with no-cache so
@@ -47,7 +56,10 @@ pub async fn service_worker(State(state): State<AppState>) -> Response {
     let body = template.replace("__YINLING_BUILD_ID__", &state.build_id);
     (
         [
-            (header::CONTENT_TYPE, HeaderValue::from_static("text/javascript; charset=utf-8")),
+            (
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("text/javascript; charset=utf-8"),
+            ),
             (header::CACHE_CONTROL, HeaderValue::from_static("no-cache")),
         ],
         body,
@@ -60,7 +72,12 @@ pub async fn healthz(State(state): State<AppState>) -> Response {
         Ok(_) => ([(header::CACHE_CONTROL, "no-store")], "ok").into_response(),
         Err(e) => {
             tracing::error!(error = %e, "health check: database unreachable");
-            (StatusCode::SERVICE_UNAVAILABLE, [(header::CACHE_CONTROL, "no-store")], "database unavailable").into_response()
+            (
+                StatusCode::SERVICE_UNAVAILABLE,
+                [(header::CACHE_CONTROL, "no-store")],
+                "database unavailable",
+            )
+                .into_response()
         }
     }
 }
@@ -76,7 +93,9 @@ pub struct PrefsQuery {
 pub async fn prefs(headers: HeaderMap, Query(q): Query<PrefsQuery>) -> Response {
     let mut resp = Redirect::to(&super::referer_path(&headers, "/")).into_response();
     let mut set = |name: &str, value: &str| {
-        if let Ok(v) = HeaderValue::from_str(&format!("{name}={value}; Path=/; Max-Age=31536000; SameSite=Strict")) {
+        if let Ok(v) = HeaderValue::from_str(&format!(
+            "{name}={value}; Path=/; Max-Age=31536000; SameSite=Strict"
+        )) {
             resp.headers_mut().append(header::SET_COOKIE, v);
         }
     };

@@ -5,7 +5,9 @@
 use super::*;
 use sqlx::{
     postgres::{PgConnectOptions, PgPoolOptions, PgRow},
-    sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteRow, SqliteSynchronous},
+    sqlite::{
+        SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteRow, SqliteSynchronous,
+    },
     Row,
 };
 use std::{str::FromStr, time::Duration};
@@ -26,10 +28,14 @@ impl SqliteStore {
             .busy_timeout(Duration::from_secs(10));
         if let Some(parent) = opts.get_filename().parent() {
             if !parent.as_os_str().is_empty() {
-                std::fs::create_dir_all(parent).map_err(|e| StoreError::Corrupt(format!("cannot create {parent:?}: {e}")))?;
+                std::fs::create_dir_all(parent)
+                    .map_err(|e| StoreError::Corrupt(format!("cannot create {parent:?}: {e}")))?;
             }
         }
-        let pool = SqlitePoolOptions::new().max_connections(8).connect_with(opts).await?;
+        let pool = SqlitePoolOptions::new()
+            .max_connections(8)
+            .connect_with(opts)
+            .await?;
         sqlx::migrate!("./migrations/sqlite").run(&pool).await?;
         Ok(Self { pool })
     }
@@ -42,7 +48,10 @@ pub struct PgStore {
 impl PgStore {
     pub async fn connect(url: &str) -> StoreResult<Self> {
         let opts = PgConnectOptions::from_str(url)?;
-        let pool = PgPoolOptions::new().max_connections(16).connect_with(opts).await?;
+        let pool = PgPoolOptions::new()
+            .max_connections(16)
+            .connect_with(opts)
+            .await?;
         sqlx::migrate!("./migrations/postgres").run(&pool).await?;
         Ok(Self { pool })
     }
@@ -52,7 +61,8 @@ fn role_of(s: &str) -> StoreResult<Role> {
     Role::parse(s).ok_or_else(|| StoreError::Corrupt(format!("unknown role {s:?}")))
 }
 
-const USER_COLS: &str = "id, phone, name, role, station_id, password_hash, active, former_field, specialties";
+const USER_COLS: &str =
+    "id, phone, name, role, station_id, password_hash, active, former_field, specialties";
 const STATION_COLS: &str = "s.id, s.street_id, st.name AS street_name, s.name, s.community, s.address, s.opening_hours, s.services";
 
 macro_rules! sql_store {

@@ -199,11 +199,7 @@ impl Outbox {
         let mut settled = Settled::default();
         let mut answers_current_batch = false;
         for r in results {
-            let Some(entry) = self
-                .entries
-                .iter_mut()
-                .find(|e| e.op.op_id == r.op_id)
-            else {
+            let Some(entry) = self.entries.iter_mut().find(|e| e.op.op_id == r.op_id) else {
                 continue; // already settled and forgotten
             };
             if !matches!(entry.state, EntryState::Pending | EntryState::InFlight) {

@@ -97,7 +97,8 @@ pub fn layer_op(state: Option<RecordState>, op: &Op) -> Option<RecordState> {
         }
         (OpBody::Update { changes }, Some(mut r)) => {
             for ch in changes {
-                r.fields.insert(ch.field.clone(), local(op, ch.value.clone()));
+                r.fields
+                    .insert(ch.field.clone(), local(op, ch.value.clone()));
             }
             r.recompute_handlers();
             Some(r)

@@ -107,8 +107,10 @@ pub(super) fn create(
 /// The op must address the stored record as it is (kind, station).
 fn check_target(op: &Op, cur: &RecordState) -> Result<(), RejectReason> {
     if cur.kind != op.kind {
-        return Err(RejectReason::new(RejectCode::Malformed)
-            .detail("记录类型与已保存的不一致", "kind differs from the stored record"));
+        return Err(RejectReason::new(RejectCode::Malformed).detail(
+            "记录类型与已保存的不一致",
+            "kind differs from the stored record",
+        ));
     }
     if cur.station_id != op.station_id {
         return Err(RejectReason::new(RejectCode::WrongStation));

@@ -52,7 +52,10 @@ where
             has_more = true;
             break;
         }
-        debug_assert!(record.rev >= next_cursor, "candidates must be sorted by rev");
+        debug_assert!(
+            record.rev >= next_cursor,
+            "candidates must be sorted by rev"
+        );
         next_cursor = next_cursor.max(record.rev);
         if visible_to(caller, record) {
             changes.push(record.clone());

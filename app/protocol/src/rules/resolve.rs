@@ -39,8 +39,10 @@ pub fn resolve_conflict(
         return Err(RejectReason::new(RejectCode::Forbidden));
     }
     if conflict.record_id != current.id || conflict.kind != current.kind {
-        return Err(RejectReason::new(RejectCode::Malformed)
-            .detail("冲突与记录不对应", "conflict does not belong to this record"));
+        return Err(RejectReason::new(RejectCode::Malformed).detail(
+            "冲突与记录不对应",
+            "conflict does not belong to this record",
+        ));
     }
     let value = match resolution {
         Resolution::KeepStored => current

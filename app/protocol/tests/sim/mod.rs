@@ -15,7 +15,7 @@ pub use server::Sabotage;
 pub fn run_seed(seed: u64, sabotage: Sabotage) -> Result<Stats, String> {
     let mut w = world::World::new(seed, sabotage);
     w.initial_sync();
-    let ticks = 120 + w.rng.below(120) as u32;
+    let ticks = 100 + w.rng.below(100) as u32;
     w.chaos(ticks);
     if let Err(e) = w.heal() {
         w.oracle.fail(e);

@@ -148,10 +148,16 @@ impl Oracle {
                         || c.incoming_hlc != op.hlc
                         || c.kind.is_append_only()
                     {
-                        self.fail(format!("conflict {c:?} does not record both sides of op {}", op.op_id));
+                        self.fail(format!(
+                            "conflict {c:?} does not record both sides of op {}",
+                            op.op_id
+                        ));
                     }
                     if after_value != s.value {
-                        self.fail(format!("concurrent op {} overwrote {}.{}", op.op_id, cur.id, ch.field));
+                        self.fail(format!(
+                            "concurrent op {} overwrote {}.{}",
+                            op.op_id, cur.id, ch.field
+                        ));
                     }
                     self.stats.conflicts += 1;
                     if op.hlc > s.hlc {

@@ -94,7 +94,9 @@ impl Server {
         }
         for r in &decision.resolved_conflicts {
             match d.conflicts.get_mut(&r.conflict_id) {
-                Some(row) if row.conflict.record_id == r.record_id && row.conflict.field == r.field => {
+                Some(row)
+                    if row.conflict.record_id == r.record_id && row.conflict.field == r.field =>
+                {
                     row.resolved_by = Some(r.resolved_by);
                 }
                 _ => oracle.fail(format!("resolution names a foreign conflict {r:?}")),
@@ -155,7 +157,11 @@ impl Server {
             role: Role::Admin,
             station_id: None,
         };
-        let who = if self.sabotage == Sabotage::NoVisibilityFilter { &admin } else { caller };
+        let who = if self.sabotage == Sabotage::NoVisibilityFilter {
+            &admin
+        } else {
+            caller
+        };
         let page = pull_page(who, req.cursor, limit, candidates);
         serde_json::to_string(&page).unwrap()
     }

@@ -129,16 +129,39 @@ impl World {
         let ids = |v: &[Uuid]| json!(v.iter().map(Uuid::to_string).collect::<Vec<_>>());
         for s in 0..2 {
             let station = self.ctx.stations[s];
-            self.seed(RecordKind::Household, station, self.ctx.households[s], json!({"compound_id": Uuid::nil().to_string(), "door": "1-101"}));
-            let assignees = if s == 0 { ids(handlers) } else { ids(&handlers[2..]) };
-            self.seed(RecordKind::Case, station, self.ctx.hot[s], json!({"title": "热点事项", "kind": "dispute", "assignees": assignees}));
+            self.seed(
+                RecordKind::Household,
+                station,
+                self.ctx.households[s],
+                json!({"compound_id": Uuid::nil().to_string(), "door": "1-101"}),
+            );
+            let assignees = if s == 0 {
+                ids(handlers)
+            } else {
+                ids(&handlers[2..])
+            };
+            self.seed(
+                RecordKind::Case,
+                station,
+                self.ctx.hot[s],
+                json!({"title": "热点事项", "kind": "dispute", "assignees": assignees}),
+            );
         }
         let m = Uuid::from_u128(0x3001);
-        self.seed(RecordKind::Mediation, self.ctx.stations[0], m, json!({"case_id": self.ctx.hot[0].to_string(), "status": "scheduled"}));
+        self.seed(
+            RecordKind::Mediation,
+            self.ctx.stations[0],
+            m,
+            json!({"case_id": self.ctx.hot[0].to_string(), "status": "scheduled"}),
+        );
     }
 
     fn seed(&mut self, kind: RecordKind, station: Uuid, id: Uuid, fields: serde_json::Value) {
-        let admin = Caller { user_id: Uuid::from_u128(0xAD), role: Role::Admin, station_id: None };
+        let admin = Caller {
+            user_id: Uuid::from_u128(0xAD),
+            role: Role::Admin,
+            station_id: None,
+        };
         self.seed_seq += 1;
         let op = Op {
             op_id: Uuid::from_u128(0xE000 + u128::from(self.seed_seq)),
@@ -147,10 +170,17 @@ impl World {
             station_id: station,
             kind,
             record_id: id,
-            hlc: Hlc { wall_ms: self.now, counter: 0, node: 0xAD },
-            body: OpBody::Create { fields: serde_json::from_value(fields).unwrap() },
+            hlc: Hlc {
+                wall_ms: self.now,
+                counter: 0,
+                node: 0xAD,
+            },
+            body: OpBody::Create {
+                fields: serde_json::from_value(fields).unwrap(),
+            },
         };
-        self.oracle.register(&op, SEED_DEVICE, self.seed_seq, Expect::Valid);
+        self.oracle
+            .register(&op, SEED_DEVICE, self.seed_seq, Expect::Valid);
         let r = self.server.process_op(&admin, &op, &mut self.oracle);
         assert!(matches!(r.outcome, Outcome::Applied { .. }), "{r:?}");
     }
@@ -171,7 +201,11 @@ impl World {
         if let Some(req) = dev.state.push_request(max, "sim") {
             dev.push_sent = Some(self.now);
             let body = serde_json::to_string(&req).unwrap();
-            self.net.send(Msg { device: d, instance: dev.instance, payload: Payload::PushReq(body) });
+            self.net.send(Msg {
+                device: d,
+                instance: dev.instance,
+                payload: Payload::PushReq(body),
+            });
         }
     }
 
@@ -182,7 +216,11 @@ impl World {
         }
         dev.pull_sent = Some(self.now);
         let body = serde_json::to_string(&dev.state.pull_request(limit)).unwrap();
-        self.net.send(Msg { device: d, instance: dev.instance, payload: Payload::PullReq(body) });
+        self.net.send(Msg {
+            device: d,
+            instance: dev.instance,
+            payload: Payload::PullReq(body),
+        });
     }
 
     pub fn restart_device(&mut self, d: usize) {
@@ -194,7 +232,8 @@ impl World {
             || restored.replica != dev.state.replica
             || restored.clock != dev.state.clock
         {
-            self.oracle.fail(format!("device {d} lost state across a restart"));
+            self.oracle
+                .fail(format!("device {d} lost state across a restart"));
         }
         dev.state = restored;
         dev.instance += 1;
@@ -211,9 +250,15 @@ impl World {
         let d = m.device;
         match m.payload {
             Payload::PushReq(body) => {
-                let crash = if chaos && self.rng.chance(40) { Some(self.rng.below(6) as usize) } else { None };
+                let crash = if chaos && self.rng.chance(40) {
+                    Some(self.rng.below(6) as usize)
+                } else {
+                    None
+                };
                 let caller = self.devices[d].user.clone();
-                let reply = self.server.handle_push(&caller, &body, crash, &mut self.oracle);
+                let reply = self
+                    .server
+                    .handle_push(&caller, &body, crash, &mut self.oracle);
                 let reply = match (reply, crash) {
                     (Some(_), Some(_)) => {
                         self.server.restart(); // crashed after commit, before replying
@@ -225,13 +270,21 @@ impl World {
                     self.oracle.stats.server_crashes += 1;
                 }
                 if let Some(body) = reply {
-                    self.net.send(Msg { device: d, instance: m.instance, payload: Payload::PushResp(body) });
+                    self.net.send(Msg {
+                        device: d,
+                        instance: m.instance,
+                        payload: Payload::PushResp(body),
+                    });
                 }
             }
             Payload::PullReq(body) => {
                 let caller = self.devices[d].user.clone();
                 let body = self.server.handle_pull(&caller, &body);
-                self.net.send(Msg { device: d, instance: m.instance, payload: Payload::PullResp(body) });
+                self.net.send(Msg {
+                    device: d,
+                    instance: m.instance,
+                    payload: Payload::PullResp(body),
+                });
             }
             Payload::PushResp(body) => {
                 let dev = &mut self.devices[d];
@@ -255,7 +308,7 @@ impl World {
                 dev.pull_sent = None;
                 dev.last_pull_empty = page.changes.is_empty() && !page.has_more;
                 if page.has_more {
-                    let limit = self.rng.range(2, 6) as u32;
+                    let limit = self.rng.range(2, 10) as u32;
                     self.send_pull(d, limit);
                 }
             }
@@ -303,18 +356,21 @@ impl World {
                         self.register(d, &op, expect);
                     }
                 }
-                36..=37 => {
-                    let (rng, dev) = (&mut self.rng, &mut self.devices[d]);
-                    if let Some(op) = gen::resolution(rng, dev, &self.server, self.now) {
-                        self.register(d, &op, Expect::Resolution);
+                36..=38 => {
+                    // Staff at the station computer works the review queue.
+                    if let Some(s) = self.devices.iter().position(|x| x.user.role == Role::Staff) {
+                        let (rng, dev) = (&mut self.rng, &mut self.devices[s]);
+                        if let Some(op) = gen::resolution(rng, dev, &self.server, self.now) {
+                            self.register(s, &op, Expect::Resolution);
+                        }
                     }
                 }
-                38..=57 => {
+                39..=57 => {
                     let max = self.rng.range(1, 8) as usize;
                     self.send_push(d, max);
                 }
                 58..=71 => {
-                    let limit = self.rng.range(2, 6) as u32;
+                    let limit = self.rng.range(2, 10) as u32;
                     self.send_pull(d, limit);
                 }
                 72..=73 => self.restart_device(d),
@@ -345,10 +401,13 @@ impl World {
             dev.online = true;
         }
         for _round in 0..200 {
-            let any_pending = self.devices.iter().any(|d| d.state.outbox.pending_count() > 0);
+            let any_pending = self
+                .devices
+                .iter()
+                .any(|d| d.state.outbox.pending_count() > 0);
             for d in 0..self.devices.len() {
                 self.send_push(d, 50);
-                self.send_pull(d, 20);
+                self.send_pull(d, 50);
             }
             while let Some(m) = self.net.take_fifo() {
                 self.now += 10;
@@ -360,7 +419,12 @@ impl World {
                 }
                 dev.pull_sent = None;
             }
-            if !any_pending && self.devices.iter().all(|d| d.last_pull_empty && d.state.outbox.pending_count() == 0) {
+            if !any_pending
+                && self
+                    .devices
+                    .iter()
+                    .all(|d| d.last_pull_empty && d.state.outbox.pending_count() == 0)
+            {
                 return Ok(());
             }
         }
