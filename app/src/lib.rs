@@ -16,7 +16,6 @@ pub use yinling_protocol as protocol;
 
 use components::connection::provide_connection;
 use leptos::prelude::*;
-use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
 use leptos_router::{
     components::{ParentRoute, Route, Router, Routes},
     path,
@@ -48,10 +47,11 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <link rel="manifest" href="/manifest.webmanifest"/>
                 <link rel="icon" href="/icons/icon-192.png" type="image/png"/>
                 <link rel="apple-touch-icon" href="/icons/icon-192.png"/>
+                <link rel="stylesheet" href="/pkg/yinling.css"/>
+                <title>"银龄解忧"</title>
                 <script src="/pwa.js" defer></script>
                 <AutoReload options=options.clone()/>
                 <HydrationScripts options/>
-                <MetaTags/>
             </head>
             <body>
                 <App/>
@@ -77,13 +77,10 @@ pub struct CspNonce(pub String);
 
 #[component]
 pub fn App() -> impl IntoView {
-    provide_meta_context();
     let prefs = Prefs::from_cookies();
     provide_context(prefs);
     provide_connection();
     view! {
-        <Stylesheet id="leptos" href="/pkg/yinling.css"/>
-        <Title text=prefs.tr(i18n::K::AppName)/>
         <Router>
             <Routes fallback=NotFound>
                 <Route path=path!("/") view=Landing/>

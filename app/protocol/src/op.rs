@@ -108,15 +108,6 @@ impl Op {
             Err(_) => usize::MAX,
         }
     }
-
-    /// The record fields this op touches (create: all; update: changed).
-    pub fn touched_fields(&self) -> Vec<&str> {
-        match &self.body {
-            OpBody::Create { fields } => fields.keys().map(String::as_str).collect(),
-            OpBody::Update { changes } => changes.iter().map(|c| c.field.as_str()).collect(),
-            OpBody::Delete { .. } | OpBody::Unknown => Vec::new(),
-        }
-    }
 }
 
 /// An `io::Write` that only counts bytes.

@@ -2,8 +2,8 @@
 //! editing offline, a network that drops, duplicates and reorders, phones
 //! and server restarting, then a healed network. See `sim/` for the parts.
 //!
-//! `YINLING_SIM_RUNS=100000` runs more seeds; `YINLING_SIM_SEED=1234` reruns
-//! one seed.
+//! `YINLING_SIM_RUNS=100000` runs more seeds (`YINLING_SIM_FIRST=n` starts
+//! at seed n, to shard); `YINLING_SIM_SEED=1234` reruns one seed.
 
 mod sim;
 
@@ -21,7 +21,10 @@ fn env_u64(name: &str) -> Option<u64> {
 fn simulation_seeds() {
     let seeds: Vec<u64> = match env_u64("YINLING_SIM_SEED") {
         Some(seed) => vec![seed],
-        None => (0..env_u64("YINLING_SIM_RUNS").unwrap_or(1_000)).collect(),
+        None => {
+            let first = env_u64("YINLING_SIM_FIRST").unwrap_or(0);
+            (first..first + env_u64("YINLING_SIM_RUNS").unwrap_or(1_000)).collect()
+        }
     };
     let started = std::time::Instant::now();
     let mut total = Stats::default();

@@ -1,0 +1,116 @@
+// Foundation, in a real browser: sign in, the page hydrates, and the field
+// app still opens — deep links included — with the server gone.
+import { test, after, before } from "node:test";
+import assert from "node:assert/strict";
+import { ENVOY, STAFF, launchBrowser, login, startServer, step, waitForServiceWorker } from "./harness.mjs";
+
+let browser;
+before(async () => { browser = await launchBrowser(); });
+after(async () => { await browser?.close(); });
+
+test("an envoy signs in, the page hydrates, and the field app works offline", { timeout: 180_000 }, async () => {
+  const server = await startServer();
+  try {
+    const context = await browser.newContext({ viewport: { width: 360, height: 740 } });
+    const page = await context.newPage();
+    await login(page, server.url, ENVOY, "/field");
+    await page.locator("#field-hello").waitFor();
+    assert.match(await page.locator("#field-hello").innerText(), /您好/);
+    assert.equal(await page.locator(".conn").getAttribute("data-conn"), "online");
+
+    // Hydrated: the 长辈模式 switch works in place, without a page load.
+    await page.evaluate(() => { window.__sameDocument = true; });
+    await page.click("#elder-switch");
+    await page.locator(".app.elder").waitFor();
+    assert.equal(await page.evaluate(() => window.__sameDocument), true, "no reload: the click was handled by the app");
+    const fontSize = await page.locator(".app").evaluate((el) => parseFloat(getComputedStyle(el).fontSize));
+    assert.ok(fontSize >= 22, `长辈模式 text is ${fontSize}px`);
+
+    step("waiting for the service worker");
+    await waitForServiceWorker(page);
+    step("opening a deep link online");
+    const caseId = "0193a1b2-7c3d-7000-8000-00000000abcd";
+    await page.goto(`${server.url}/field/cases/${caseId}`);
+    await page.locator("#case-id").waitFor();
+
+    step("stopping the server");
+    await server.stop();
+    step("reloading offline");
+    // Offline, wait only for the navigation to commit; the locators below wait for the app.
+    await page.reload({ waitUntil: "commit" });
+    await page.locator("#case-id").waitFor();
+    assert.equal(await page.locator("#case-id").innerText(), caseId, "deep link drawn from the cached shell");
+    await page.locator('.conn[data-conn="offline"]').waitFor();
+    assert.match(await page.locator(".conn").innerText(), /离线/);
+
+    // A field page never opened before also opens offline.
+    await page.goto(`${server.url}/field/visits/new`, { waitUntil: "commit" });
+    await page.locator("#field-hello").waitFor();
+    await page.locator('.conn[data-conn="offline"]').waitFor();
+    await context.close();
+  } finally {
+    await server.stop();
+    server.cleanup();
+  }
+});
+
+test("a wrong password gets a clear Chinese message and no session", { timeout: 120_000 }, async () => {
+  const server = await startServer();
+  try {
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    await page.goto(server.url + "/login");
+    await page.fill("#phone", STAFF.phone);
+    await page.fill("#password", "wrong-password");
+    await Promise.all([page.waitForURL(/error=bad_credentials/), page.click("#login-form button[type=submit]")]);
+    assert.equal(await page.locator("#login-message").innerText(), "手机号或密码不正确，请重新输入。");
+    const me = await page.evaluate(async () => (await fetch("/api/v1/me")).status);
+    assert.equal(me, 401);
+    // And the right one lands the staff member on the station page.
+    await login(page, server.url, STAFF, "/station");
+    await page.locator("#station-name").waitFor();
+    assert.match(await page.locator("#roster").innerText(), /138\*\*\*\*0001/);
+    await context.close();
+  } finally {
+    await server.stop();
+    server.cleanup();
+  }
+});
+
+test("a new version waits for the user's tap instead of reloading", { timeout: 180_000 }, async () => {
+  const first = await startServer({ env: { YINLING_BUILD_ID: "build-one" } });
+  let second;
+  try {
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    await login(page, first.url, ENVOY, "/field");
+    await page.locator("#field-hello").waitFor();
+    await waitForServiceWorker(page);
+    await first.stop();
+
+    second = await startServer({ dir: first.dir, port: first.port, env: { YINLING_BUILD_ID: "build-two" } });
+    await page.evaluate(() => { window.__sameDocument = true; });
+    await page.evaluate(async () => (await navigator.serviceWorker.getRegistration()).update());
+    const banner = page.locator("#yl-update");
+    await banner.waitFor({ state: "visible", timeout: 20_000 });
+    assert.equal(await banner.innerText(), "有新版本，点此更新");
+    assert.equal(await page.evaluate(() => window.__sameDocument), true, "the page was not reloaded under the user");
+
+    await Promise.all([page.waitForEvent("load"), banner.click()]);
+    assert.equal(await page.evaluate(() => window.__sameDocument), undefined, "tapping reloads into the new version");
+    const version = await page.evaluate(
+      () =>
+        new Promise((resolve) => {
+          const ch = new MessageChannel();
+          ch.port1.onmessage = (e) => resolve(e.data);
+          navigator.serviceWorker.controller.postMessage({ type: "VERSION" }, [ch.port2]);
+        })
+    );
+    assert.equal(version, "build-two");
+    await context.close();
+  } finally {
+    await first.stop();
+    await second?.stop();
+    first.cleanup();
+  }
+});

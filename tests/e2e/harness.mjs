@@ -1,0 +1,90 @@
+// Shared pieces of the browser tests: a real yinling server process on a
+// random port with its own SQLite file, and headless Chromium.
+import { spawn } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { chromium } from "playwright-core";
+
+export const ENVOY = { phone: "13800100001", password: "yinling-envoy" };
+export const ENVOY_B = { phone: "13800100002", password: "yinling-envoy" };
+export const STAFF = { phone: "13900100001", password: "yinling-staff" };
+export const ADMIN = { phone: "13700000000", password: "yinling-admin" };
+
+const serverBin = process.env.YINLING_SERVER_BIN;
+const siteRoot = process.env.YINLING_SITE_ROOT;
+if (!serverBin || !siteRoot) throw new Error("run through .ci/test: YINLING_SERVER_BIN and YINLING_SITE_ROOT are needed");
+
+/** Start the server. `port` 0 picks a free one; pass a port to restart on the same origin. */
+export async function startServer({ dir, port = 0, env = {} } = {}) {
+  dir = dir ?? mkdtempSync(join(tmpdir(), "yinling-e2e-"));
+  const child = spawn(serverBin, ["serve"], {
+    env: {
+      ...process.env,
+      NO_COLOR: "1",
+      RUST_LOG: "info,sqlx=warn,tower_http=warn",
+      DATABASE_URL: `sqlite://${join(dir, "yinling.db")}`,
+      YINLING_LISTEN_ADDR: `127.0.0.1:${port}`,
+      YINLING_SITE_ROOT: siteRoot,
+      ...env,
+    },
+    detached: true, // own process group, so a failed test cannot leave it behind
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let log = "";
+  const url = await new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error("server did not start in 60 s:\n" + log)), 60_000);
+    const onData = (chunk) => {
+      log += chunk.toString();
+      const m = log.replace(/\x1b\[[0-9;]*m/g, "").match(/yinling is listening addr=(127\.0\.0\.1:\d+)/);
+      if (m) {
+        clearTimeout(timer);
+        resolve(`http://${m[1]}`);
+      }
+    };
+    child.stdout.on("data", onData);
+    child.stderr.on("data", onData);
+    child.on("exit", (code) => reject(new Error(`server exited with ${code}:\n${log}`)));
+  });
+  const stop = async () => {
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    const exited = new Promise((r) => child.once("exit", r));
+    try { process.kill(-child.pid, "SIGKILL"); } catch {}
+    await exited;
+  };
+  return { url, port: Number(new URL(url).port), dir, stop, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+export async function launchBrowser() {
+  return chromium.launch({
+    executablePath: process.env.CHROMIUM_PATH || "/usr/bin/chromium",
+    headless: true,
+    args: [
+      "--no-sandbox",
+      "--disable-gpu",
+      "--disable-quic",
+      "--no-first-run",
+      "--disable-background-networking",
+      "--disable-component-update",
+      "--disable-sync",
+    ],
+  });
+}
+
+/** Sign in through the real login form and wait for the home page. */
+export async function login(page, base, who, home) {
+  await page.goto(base + "/login");
+  await page.fill("#phone", who.phone);
+  await page.fill("#password", who.password);
+  await Promise.all([page.waitForURL(base + home), page.click("#login-form button[type=submit]")]);
+}
+
+/** Wait until a service worker controls the page (the shell is then cached). */
+export async function waitForServiceWorker(page) {
+  await page.waitForFunction(() => navigator.serviceWorker.controller !== null, null, { timeout: 30_000 });
+}
+
+/** Log a step, so a hung test shows where it stopped. */
+export function step(msg) {
+  if (process.env.YINLING_E2E_VERBOSE) console.log(`  · ${msg}`);
+}
