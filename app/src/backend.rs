@@ -26,8 +26,8 @@ pub type SharedBackend = Arc<dyn Backend>;
 
 /// The backend and the current request, from a server function or page render.
 pub fn backend_and_parts() -> Result<(SharedBackend, http::request::Parts), AppError> {
-    let backend = leptos::prelude::use_context::<SharedBackend>()
-        .ok_or_else(|| AppError::internal("no backend in context"))?;
+    let backend =
+        leptos::prelude::use_context::<SharedBackend>().ok_or_else(|| AppError::internal("no backend in context"))?;
     let parts = leptos::prelude::use_context::<http::request::Parts>()
         .ok_or_else(|| AppError::internal("no request in context"))?;
     Ok((backend, parts))

@@ -37,21 +37,13 @@ pub struct AppError {
 
 impl AppError {
     pub fn new(code: ErrorCode, zh: impl Into<String>, en: impl Into<String>) -> Self {
-        Self {
-            code,
-            message: zh.into(),
-            message_en: en.into(),
-        }
+        Self { code, message: zh.into(), message_en: en.into() }
     }
     pub fn unauthenticated() -> Self {
         Self::new(ErrorCode::Unauthenticated, "请先登录。", "Please sign in.")
     }
     pub fn forbidden() -> Self {
-        Self::new(
-            ErrorCode::Forbidden,
-            "您没有权限进行此操作。",
-            "You are not allowed to do this.",
-        )
+        Self::new(ErrorCode::Forbidden, "您没有权限进行此操作。", "You are not allowed to do this.")
     }
     pub fn not_found() -> Self {
         Self::new(ErrorCode::NotFound, "没有找到该内容。", "Not found.")
@@ -75,18 +67,10 @@ impl AppError {
         tracing::error!(%detail, "internal error");
         #[cfg(not(feature = "ssr"))]
         let _ = detail.to_string();
-        Self::new(
-            ErrorCode::Internal,
-            "服务器内部错误，请稍后再试。",
-            "Server error; please try again later.",
-        )
+        Self::new(ErrorCode::Internal, "服务器内部错误，请稍后再试。", "Server error; please try again later.")
     }
     pub fn network() -> Self {
-        Self::new(
-            ErrorCode::Network,
-            "无法连接服务器，请检查网络。",
-            "Cannot reach the server; check the network.",
-        )
+        Self::new(ErrorCode::Network, "无法连接服务器，请检查网络。", "Cannot reach the server; check the network.")
     }
 
     pub fn message_in(&self, lang: crate::i18n::Lang) -> &str {
@@ -125,9 +109,7 @@ impl server_fn::error::FromServerFnError for AppError {
         use server_fn::error::ServerFnErrorErr as E;
         match value {
             E::Request(_) => AppError::network(),
-            E::Args(m) | E::MissingArg(m) => {
-                AppError::bad("提交的内容格式不正确。", format!("Malformed input: {m}"))
-            }
+            E::Args(m) | E::MissingArg(m) => AppError::bad("提交的内容格式不正确。", format!("Malformed input: {m}")),
             other => AppError::internal(other),
         }
     }

@@ -64,9 +64,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
 /// where Leptos's hydration script will use it.
 #[cfg(feature = "ssr")]
 fn provide_request_nonce() {
-    if let Some(nonce) =
-        use_context::<http::request::Parts>().and_then(|p| p.extensions.get::<CspNonce>().cloned())
-    {
+    if let Some(nonce) = use_context::<http::request::Parts>().and_then(|p| p.extensions.get::<CspNonce>().cloned()) {
         provide_context(leptos::nonce::Nonce::from_value(nonce.0));
     }
 }

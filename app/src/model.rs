@@ -114,10 +114,7 @@ pub fn mask_phone(phone: &str) -> String {
 /// Mainland China mobile number: 11 digits starting 13–19.
 pub fn is_mainland_mobile(phone: &str) -> bool {
     let b = phone.as_bytes();
-    b.len() == 11
-        && b.iter().all(u8::is_ascii_digit)
-        && b[0] == b'1'
-        && (b'3'..=b'9').contains(&b[1])
+    b.len() == 11 && b.iter().all(u8::is_ascii_digit) && b[0] == b'1' && (b'3'..=b'9').contains(&b[1])
 }
 
 #[cfg(test)]

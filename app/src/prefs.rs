@@ -43,11 +43,7 @@ pub fn tr(key: K) -> impl Fn() -> &'static str + Copy + Send + Sync + 'static {
 }
 
 fn parse_cookie(header: &str, name: &str) -> Option<String> {
-    header
-        .split(';')
-        .filter_map(|kv| kv.trim().split_once('='))
-        .find(|(k, _)| *k == name)
-        .map(|(_, v)| v.to_string())
+    header.split(';').filter_map(|kv| kv.trim().split_once('=')).find(|(k, _)| *k == name).map(|(_, v)| v.to_string())
 }
 
 /// Read a cookie: from the request while rendering on the server, from
@@ -66,10 +62,7 @@ pub fn read_cookie(name: &str) -> Option<String> {
     #[cfg(all(feature = "hydrate", not(feature = "ssr")))]
     {
         use wasm_bindgen::JsCast;
-        let doc = web_sys::window()?
-            .document()?
-            .dyn_into::<web_sys::HtmlDocument>()
-            .ok()?;
+        let doc = web_sys::window()?.document()?.dyn_into::<web_sys::HtmlDocument>().ok()?;
         parse_cookie(&doc.cookie().ok()?, name)
     }
     #[cfg(not(any(feature = "ssr", feature = "hydrate")))]
@@ -84,13 +77,10 @@ pub fn write_cookie(name: &str, value: &str) {
     #[cfg(feature = "hydrate")]
     {
         use wasm_bindgen::JsCast;
-        if let Some(doc) = web_sys::window()
-            .and_then(|w| w.document())
-            .and_then(|d| d.dyn_into::<web_sys::HtmlDocument>().ok())
+        if let Some(doc) =
+            web_sys::window().and_then(|w| w.document()).and_then(|d| d.dyn_into::<web_sys::HtmlDocument>().ok())
         {
-            let _ = doc.set_cookie(&format!(
-                "{name}={value}; Path=/; Max-Age=31536000; SameSite=Strict"
-            ));
+            let _ = doc.set_cookie(&format!("{name}={value}; Path=/; Max-Age=31536000; SameSite=Strict"));
         }
     }
     #[cfg(not(feature = "hydrate"))]
@@ -107,9 +97,7 @@ pub fn csrf_token() -> String {
     }
     #[cfg(not(feature = "ssr"))]
     {
-        read_cookie("__Host-yl_csrf")
-            .or_else(|| read_cookie("yl_csrf"))
-            .unwrap_or_default()
+        read_cookie("__Host-yl_csrf").or_else(|| read_cookie("yl_csrf")).unwrap_or_default()
     }
 }
 
@@ -128,10 +116,7 @@ pub fn lang_now() -> Lang {
 mod tests {
     #[test]
     fn parses_cookie_header() {
-        assert_eq!(
-            super::parse_cookie("a=1; yl_lang=en", "yl_lang").as_deref(),
-            Some("en")
-        );
+        assert_eq!(super::parse_cookie("a=1; yl_lang=en", "yl_lang").as_deref(), Some("en"));
         assert_eq!(super::parse_cookie("a=1", "yl_lang"), None);
     }
 }

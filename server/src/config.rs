@@ -104,26 +104,19 @@ pub enum ConfigError {
 impl Config {
     /// Defaults → file → environment, reading the real process environment.
     pub fn load() -> Result<Self, ConfigError> {
-        let file = std::env::var_os("YINLING_CONFIG")
-            .map(PathBuf::from)
-            .or_else(|| {
-                let p = PathBuf::from("yinling.toml");
-                p.exists().then_some(p)
-            });
+        let file = std::env::var_os("YINLING_CONFIG").map(PathBuf::from).or_else(|| {
+            let p = PathBuf::from("yinling.toml");
+            p.exists().then_some(p)
+        });
         Self::load_from(file, |k| std::env::var(k).ok())
     }
 
     /// Same as [`Config::load`] with the file and environment supplied (for tests).
-    pub fn load_from(
-        file: Option<PathBuf>,
-        env: impl Fn(&str) -> Option<String>,
-    ) -> Result<Self, ConfigError> {
+    pub fn load_from(file: Option<PathBuf>, env: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
         let mut cfg = Config::default();
         if let Some(path) = file {
-            let text =
-                std::fs::read_to_string(&path).map_err(|e| ConfigError::Read(path.clone(), e))?;
-            let layer: FileLayer =
-                toml::from_str(&text).map_err(|e| ConfigError::Parse(path, e))?;
+            let text = std::fs::read_to_string(&path).map_err(|e| ConfigError::Read(path.clone(), e))?;
+            let layer: FileLayer = toml::from_str(&text).map_err(|e| ConfigError::Parse(path, e))?;
             cfg.apply_file(layer);
         }
         cfg.apply_env(env)?;
@@ -201,11 +194,8 @@ mod tests {
     fn env_overrides_file_overrides_defaults() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("y.toml");
-        std::fs::write(
-            &path,
-            "database_url = \"sqlite://from-file.db\"\npublic_url = \"https://a.example\"\n",
-        )
-        .unwrap();
+        std::fs::write(&path, "database_url = \"sqlite://from-file.db\"\npublic_url = \"https://a.example\"\n")
+            .unwrap();
         let env: HashMap<&str, &str> = [("DATABASE_URL", "postgres://u:pw@h/db")].into();
         let cfg = Config::load_from(Some(path), |k| env.get(k).map(|s| s.to_string())).unwrap();
         assert_eq!(cfg.database_url, "postgres://u:pw@h/db");
@@ -216,10 +206,7 @@ mod tests {
 
     #[test]
     fn debug_redacts_database_password() {
-        let cfg = Config {
-            database_url: "postgres://yl:hunter2@db/yl".into(),
-            ..Config::default()
-        };
+        let cfg = Config { database_url: "postgres://yl:hunter2@db/yl".into(), ..Config::default() };
         let shown = format!("{cfg:?}");
         assert!(!shown.contains("hunter2"), "{shown}");
         assert!(shown.contains("postgres://yl:***@db/yl"));
@@ -227,8 +214,7 @@ mod tests {
 
     #[test]
     fn bad_env_value_is_an_error_not_a_default() {
-        let err = Config::load_from(None, |k| (k == "YINLING_SEED_DEMO").then(|| "maybe".into()))
-            .unwrap_err();
+        let err = Config::load_from(None, |k| (k == "YINLING_SEED_DEMO").then(|| "maybe".into())).unwrap_err();
         assert!(err.to_string().contains("YINLING_SEED_DEMO"));
     }
 
@@ -237,9 +223,6 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("y.toml");
         std::fs::write(&path, "databse_url = \"typo\"\n").unwrap();
-        assert!(matches!(
-            Config::load_from(Some(path), |_| None),
-            Err(ConfigError::Parse(..))
-        ));
+        assert!(matches!(Config::load_from(Some(path), |_| None), Err(ConfigError::Parse(..))));
     }
 }

@@ -40,25 +40,11 @@ pub async fn prepare(config: Config) -> anyhow::Result<AppState> {
     if config.seed_demo_on_empty && store.is_empty().await? {
         let county = demo::county();
         store.insert_county(&county).await?;
-        tracing::info!(
-            stations = county.stations.len(),
-            users = county.users.len(),
-            "loaded the demo county"
-        );
+        tracing::info!(stations = county.stations.len(), users = county.users.len(), "loaded the demo county");
     }
     let leptos = leptos_options(&config);
-    let build_id = config
-        .build_id
-        .clone()
-        .unwrap_or_else(|| http::pwa::build_id(&config.site_root))
-        .into();
-    Ok(AppState {
-        config: Arc::new(config),
-        store,
-        login_limits: Arc::default(),
-        leptos,
-        build_id,
-    })
+    let build_id = config.build_id.clone().unwrap_or_else(|| http::pwa::build_id(&config.site_root)).into();
+    Ok(AppState { config: Arc::new(config), store, login_limits: Arc::default(), leptos, build_id })
 }
 
 fn leptos_options(config: &Config) -> leptos::config::LeptosOptions {
@@ -78,11 +64,8 @@ pub async fn launch_with_listener(
 ) -> anyhow::Result<()> {
     let app = http::router(state);
     tracing::info!(addr = %listener.local_addr()?, "yinling is listening");
-    axum::serve(
-        listener,
-        app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
-    )
-    .with_graceful_shutdown(shutdown)
-    .await?;
+    axum::serve(listener, app.into_make_service_with_connect_info::<std::net::SocketAddr>())
+        .with_graceful_shutdown(shutdown)
+        .await?;
     Ok(())
 }

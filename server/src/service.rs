@@ -48,22 +48,9 @@ pub async fn station_home(
         None => return Err(ApiError::not_found()),
     };
     authorize(who, Action::ViewStation, Some(&id))?;
-    let station = state
-        .store
-        .station(&id)
-        .await?
-        .ok_or_else(ApiError::not_found)?;
-    let roster = state
-        .store
-        .station_users(&id)
-        .await?
-        .into_iter()
-        .map(roster_entry)
-        .collect();
-    Ok(StationHome {
-        station: station.info(),
-        roster,
-    })
+    let station = state.store.station(&id).await?.ok_or_else(ApiError::not_found)?;
+    let roster = state.store.station_users(&id).await?.into_iter().map(roster_entry).collect();
+    Ok(StationHome { station: station.info(), roster })
 }
 
 pub async fn county(state: &AppState, who: Option<&Principal>) -> ApiResult<Vec<CountyStationRow>> {
@@ -72,11 +59,7 @@ pub async fn county(state: &AppState, who: Option<&Principal>) -> ApiResult<Vec<
     for s in state.store.stations().await? {
         let users = state.store.station_users(&s.id).await?;
         let count = |r: Role| users.iter().filter(|u| u.role == r && u.active).count() as u32;
-        rows.push(CountyStationRow {
-            envoys: count(Role::Envoy),
-            staff: count(Role::Staff),
-            station: s.info(),
-        });
+        rows.push(CountyStationRow { envoys: count(Role::Envoy), staff: count(Role::Staff), station: s.info() });
     }
     Ok(rows)
 }
@@ -91,11 +74,7 @@ pub async fn set_member_active(
     if who.is_none() {
         return Err(ApiError::unauthenticated());
     }
-    let target = state
-        .store
-        .user_by_id(user_id)
-        .await?
-        .ok_or_else(ApiError::not_found)?;
+    let target = state.store.user_by_id(user_id).await?.ok_or_else(ApiError::not_found)?;
     let Some(station) = target.station_id.as_deref() else {
         // County administrators are managed outside the app.
         return Err(ApiError::forbidden());
@@ -106,25 +85,9 @@ pub async fn set_member_active(
         return Err(ApiError::forbidden());
     }
     state.store.set_user_active(user_id, active).await?;
-    let ended = if active {
-        0
-    } else {
-        state.store.delete_user_sessions(user_id).await?
-    };
-    let action = if active {
-        "user.reactivate"
-    } else {
-        "user.deactivate"
-    };
-    crate::audit::record(
-        state,
-        who,
-        Some(station),
-        action,
-        "user",
-        user_id,
-        format!("sessions ended: {ended}"),
-    )
-    .await?;
+    let ended = if active { 0 } else { state.store.delete_user_sessions(user_id).await? };
+    let action = if active { "user.reactivate" } else { "user.deactivate" };
+    crate::audit::record(state, who, Some(station), action, "user", user_id, format!("sessions ended: {ended}"))
+        .await?;
     Ok(())
 }

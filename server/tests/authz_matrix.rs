@@ -4,9 +4,7 @@
 
 mod common;
 use common::*;
-use yinling_server::demo::{
-    envoy_phone, staff_phone, ADMIN_PASSWORD, ADMIN_PHONE, ENVOY_PASSWORD, STAFF_PASSWORD,
-};
+use yinling_server::demo::{envoy_phone, staff_phone, ADMIN_PASSWORD, ADMIN_PHONE, ENVOY_PASSWORD, STAFF_PASSWORD};
 
 #[derive(Clone, Copy, Debug)]
 enum Who {
@@ -52,15 +50,7 @@ async fn every_role_endpoint_and_station_combination() {
         // the order by street and name the store returns for this county.
         let station_of = |phone: String| {
             let store = s.store().clone();
-            async move {
-                store
-                    .user_by_phone(&phone)
-                    .await
-                    .unwrap()
-                    .unwrap()
-                    .station_id
-                    .unwrap()
-            }
+            async move { store.user_by_phone(&phone).await.unwrap().unwrap().station_id.unwrap() }
         };
         let a = station_of(envoy_phone(1, 1)).await;
         let b = station_of(envoy_phone(2, 1)).await;
@@ -84,38 +74,19 @@ async fn every_role_endpoint_and_station_combination() {
                         Who::Staff => s.signed_in(&staff_phone(1, 1), STAFF_PASSWORD).await,
                         Who::Admin => s.signed_in(ADMIN_PHONE, ADMIN_PASSWORD).await,
                     };
-                    let (station, target_phone) = if own {
-                        (&a, envoy_phone(1, 5))
-                    } else {
-                        (&b, envoy_phone(2, 5))
-                    };
-                    let target = s
-                        .store()
-                        .user_by_phone(&target_phone)
-                        .await
-                        .unwrap()
-                        .unwrap();
+                    let (station, target_phone) = if own { (&a, envoy_phone(1, 5)) } else { (&b, envoy_phone(2, 5)) };
+                    let target = s.store().user_by_phone(&target_phone).await.unwrap().unwrap();
                     let status = match ep {
-                        Endpoint::Station => {
-                            v.get(&format!("/api/v1/stations/{station}")).await.status()
+                        Endpoint::Station => v.get(&format!("/api/v1/stations/{station}")).await.status(),
+                        Endpoint::AddressBook => {
+                            v.get(&format!("/api/v1/stations/{station}/address-book")).await.status()
                         }
-                        Endpoint::AddressBook => v
-                            .get(&format!("/api/v1/stations/{station}/address-book"))
-                            .await
-                            .status(),
-                        Endpoint::Audit => v
-                            .get(&format!("/api/v1/stations/{station}/audit"))
-                            .await
-                            .status(),
+                        Endpoint::Audit => v.get(&format!("/api/v1/stations/{station}/audit")).await.status(),
                         Endpoint::County => v.get("/api/v1/county").await.status(),
-                        Endpoint::StationPageFn => v
-                            .get(&format!("/api/station_home?id={station}"))
-                            .await
-                            .status(),
-                        Endpoint::DeactivateEnvoy => v
-                            .post_form(&format!("/api/v1/users/{}/deactivate", target.id), &[])
-                            .await
-                            .status(),
+                        Endpoint::StationPageFn => v.get(&format!("/api/station_home?id={station}")).await.status(),
+                        Endpoint::DeactivateEnvoy => {
+                            v.post_form(&format!("/api/v1/users/{}/deactivate", target.id), &[]).await.status()
+                        }
                     }
                     .as_u16();
                     // Server functions answer errors with 500 plus the typed error body;
@@ -135,18 +106,10 @@ async fn every_role_endpoint_and_station_combination() {
                     checked += 1;
                     let want = expected(who, ep, own);
                     if status != want {
-                        failures.push(format!(
-                            "{db:?} {who:?} {ep:?} own={own}: got {status}, want {want}"
-                        ));
+                        failures.push(format!("{db:?} {who:?} {ep:?} own={own}: got {status}, want {want}"));
                     }
                     if matches!(ep, Endpoint::DeactivateEnvoy) {
-                        let active = s
-                            .store()
-                            .user_by_id(&target.id)
-                            .await
-                            .unwrap()
-                            .unwrap()
-                            .active;
+                        let active = s.store().user_by_id(&target.id).await.unwrap().unwrap().active;
                         assert_eq!(
                             active,
                             want != 204,
@@ -160,11 +123,7 @@ async fn every_role_endpoint_and_station_combination() {
             }
         }
         assert_eq!(checked, 48);
-        assert!(
-            failures.is_empty(),
-            "authorization matrix mismatches:\n{}",
-            failures.join("\n")
-        );
+        assert!(failures.is_empty(), "authorization matrix mismatches:\n{}", failures.join("\n"));
     }
 }
 
@@ -172,28 +131,11 @@ async fn every_role_endpoint_and_station_combination() {
 async fn staff_cannot_deactivate_other_staff_but_the_county_can() {
     for db in backends() {
         let s = TestServer::start(db).await;
-        let colleague = s
-            .store()
-            .user_by_phone(&staff_phone(1, 2))
-            .await
-            .unwrap()
-            .unwrap();
+        let colleague = s.store().user_by_phone(&staff_phone(1, 2)).await.unwrap().unwrap();
         let staff = s.signed_in(&staff_phone(1, 1), STAFF_PASSWORD).await;
-        assert_eq!(
-            staff
-                .post_form(&format!("/api/v1/users/{}/deactivate", colleague.id), &[])
-                .await
-                .status(),
-            403
-        );
+        assert_eq!(staff.post_form(&format!("/api/v1/users/{}/deactivate", colleague.id), &[]).await.status(), 403);
         let admin = s.signed_in(ADMIN_PHONE, ADMIN_PASSWORD).await;
-        assert_eq!(
-            admin
-                .post_form(&format!("/api/v1/users/{}/deactivate", colleague.id), &[])
-                .await
-                .status(),
-            204
-        );
+        assert_eq!(admin.post_form(&format!("/api/v1/users/{}/deactivate", colleague.id), &[]).await.status(), 204);
     }
 }
 
@@ -202,27 +144,9 @@ async fn roster_shows_phones_masked() {
     for db in backends() {
         let s = TestServer::start(db).await;
         let staff = s.signed_in(&staff_phone(1, 1), STAFF_PASSWORD).await;
-        let a = s
-            .store()
-            .user_by_phone(&staff_phone(1, 1))
-            .await
-            .unwrap()
-            .unwrap()
-            .station_id
-            .unwrap();
-        let text = staff
-            .get(&format!("/api/v1/stations/{a}"))
-            .await
-            .text()
-            .await
-            .unwrap();
-        assert!(
-            !text.contains(&envoy_phone(1, 1)),
-            "a full phone number leaked"
-        );
-        assert!(
-            text.contains("138****0001"),
-            "envoy 1's phone is shown masked: {text}"
-        );
+        let a = s.store().user_by_phone(&staff_phone(1, 1)).await.unwrap().unwrap().station_id.unwrap();
+        let text = staff.get(&format!("/api/v1/stations/{a}")).await.text().await.unwrap();
+        assert!(!text.contains(&envoy_phone(1, 1)), "a full phone number leaked");
+        assert!(text.contains("138****0001"), "envoy 1's phone is shown masked: {text}");
     }
 }

@@ -25,9 +25,7 @@ use uuid::Uuid;
 pub const MAX_DRIFT_MS: u64 = 24 * 60 * 60 * 1000;
 
 /// One HLC timestamp. Ordered by `(wall_ms, counter, node)`.
-#[derive(
-    Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize,
-)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub struct Hlc {
     /// Milliseconds since the Unix epoch (device wall clock, possibly adjusted).
     pub wall_ms: u64,
@@ -70,11 +68,7 @@ pub struct HlcClock {
 
 impl HlcClock {
     pub fn new(node: u64) -> Self {
-        HlcClock {
-            node,
-            wall_ms: 0,
-            counter: 0,
-        }
+        HlcClock { node, wall_ms: 0, counter: 0 }
     }
 
     /// A clock whose node is derived from the device id.
@@ -88,11 +82,7 @@ impl HlcClock {
 
     /// The last stamp issued or observed.
     pub fn last(&self) -> Hlc {
-        Hlc {
-            wall_ms: self.wall_ms,
-            counter: self.counter,
-            node: self.node,
-        }
+        Hlc { wall_ms: self.wall_ms, counter: self.counter, node: self.node }
     }
 
     /// A new stamp, strictly greater than every stamp issued or observed before.
@@ -110,10 +100,7 @@ impl HlcClock {
     /// next `now` is after it. Stamps too far in the future are ignored.
     pub fn observe(&mut self, remote: Hlc, physical_ms: u64) -> Result<(), DriftExceeded> {
         if remote.wall_ms > physical_ms.saturating_add(MAX_DRIFT_MS) {
-            return Err(DriftExceeded {
-                remote_wall_ms: remote.wall_ms,
-                physical_ms,
-            });
+            return Err(DriftExceeded { remote_wall_ms: remote.wall_ms, physical_ms });
         }
         if (remote.wall_ms, remote.counter) > (self.wall_ms, self.counter) {
             self.wall_ms = remote.wall_ms;
@@ -145,14 +132,7 @@ mod tests {
         let e = c.now(20_000);
         assert!(a < b && b < d && d < e, "{a:?} {b:?} {d:?} {e:?}");
         assert_eq!(b.wall_ms, 10_000);
-        assert_eq!(
-            e,
-            Hlc {
-                wall_ms: 20_000,
-                counter: 0,
-                node: 7
-            }
-        );
+        assert_eq!(e, Hlc { wall_ms: 20_000, counter: 0, node: 7 });
     }
 
     #[test]
@@ -174,31 +154,19 @@ mod tests {
         let mut c = HlcClock::new(1);
         let t = 1_700_000_000_000;
         let before = c.now(t);
-        let absurd = Hlc {
-            wall_ms: t + MAX_DRIFT_MS + 1,
-            counter: 0,
-            node: 9,
-        };
+        let absurd = Hlc { wall_ms: t + MAX_DRIFT_MS + 1, counter: 0, node: 9 };
         assert!(c.observe(absurd, t).is_err());
         let after = c.now(t);
         assert!(after > before && after.wall_ms == t);
         // Within the bound it is adopted.
-        let ok = Hlc {
-            wall_ms: t + MAX_DRIFT_MS,
-            counter: 3,
-            node: 9,
-        };
+        let ok = Hlc { wall_ms: t + MAX_DRIFT_MS, counter: 3, node: 9 };
         c.observe(ok, t).unwrap();
         assert!(c.now(t) > ok);
     }
 
     #[test]
     fn counter_overflow_advances_wall() {
-        let mut c = HlcClock {
-            node: 1,
-            wall_ms: 5,
-            counter: u32::MAX - 1,
-        };
+        let mut c = HlcClock { node: 1, wall_ms: 5, counter: u32::MAX - 1 };
         assert_eq!(c.now(0).counter, u32::MAX);
         let n = c.now(0);
         assert_eq!((n.wall_ms, n.counter), (6, 0));

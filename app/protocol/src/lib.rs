@@ -58,6 +58,4 @@ pub use op::{FieldChange, Op, OpBody};
 pub use reason::{RejectCode, RejectReason};
 pub use record::{FieldState, FieldValue, RecordKind, RecordState};
 pub use rules::{decide, Caller, Conflict, Decision, RevAllocator, Role};
-pub use wire::{
-    OpResult, Outcome, ProtocolError, PullRequest, PullResponse, PushRequest, PushResponse,
-};
+pub use wire::{OpResult, Outcome, ProtocolError, PullRequest, PullResponse, PushRequest, PushResponse};

@@ -29,9 +29,7 @@ pub struct Op {
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum OpBody {
     /// Create the record with these fields (the record id is client-made).
-    Create {
-        fields: BTreeMap<String, FieldValue>,
-    },
+    Create { fields: BTreeMap<String, FieldValue> },
     /// Set some fields of a mutable record.
     Update { changes: Vec<FieldChange> },
     /// Delete (tombstone) the record. `base_rev` is the record revision the
@@ -57,23 +55,14 @@ pub struct FieldChange {
 
 impl FieldChange {
     pub fn new(field: impl Into<String>, base_rev: u64, value: FieldValue) -> Self {
-        FieldChange {
-            field: field.into(),
-            base_rev,
-            value,
-            resolves: Vec::new(),
-        }
+        FieldChange { field: field.into(), base_rev, value, resolves: Vec::new() }
     }
 }
 
 /// Canonical content hash of a create: kind, station and fields (not op id,
 /// author, device or HLC, so an identical re-issued create hashes the same).
 /// 32 lowercase hex digits.
-pub fn create_content_hash(
-    kind: RecordKind,
-    station_id: Uuid,
-    fields: &BTreeMap<String, FieldValue>,
-) -> String {
+pub fn create_content_hash(kind: RecordKind, station_id: Uuid, fields: &BTreeMap<String, FieldValue>) -> String {
     let mut text = String::new();
     text.push_str(kind.code());
     text.push('\n');
@@ -93,9 +82,7 @@ impl Op {
     /// The content hash if this is a create.
     pub fn content_hash(&self) -> Option<String> {
         match &self.body {
-            OpBody::Create { fields } => {
-                Some(create_content_hash(self.kind, self.station_id, fields))
-            }
+            OpBody::Create { fields } => Some(create_content_hash(self.kind, self.station_id, fields)),
             _ => None,
         }
     }
@@ -136,26 +123,10 @@ mod tests {
     #[test]
     fn hash_ignores_key_order_but_not_content() {
         let s = Uuid::from_u128(1);
-        let a = create_content_hash(
-            RecordKind::Case,
-            s,
-            &fields(json!({"title": "漏水", "kind": "dispute"})),
-        );
-        let b = create_content_hash(
-            RecordKind::Case,
-            s,
-            &fields(json!({"kind": "dispute", "title": "漏水"})),
-        );
-        let c = create_content_hash(
-            RecordKind::Case,
-            s,
-            &fields(json!({"kind": "dispute", "title": "漏水 "})),
-        );
-        let d = create_content_hash(
-            RecordKind::Household,
-            s,
-            &fields(json!({"kind": "dispute", "title": "漏水"})),
-        );
+        let a = create_content_hash(RecordKind::Case, s, &fields(json!({"title": "漏水", "kind": "dispute"})));
+        let b = create_content_hash(RecordKind::Case, s, &fields(json!({"kind": "dispute", "title": "漏水"})));
+        let c = create_content_hash(RecordKind::Case, s, &fields(json!({"kind": "dispute", "title": "漏水 "})));
+        let d = create_content_hash(RecordKind::Household, s, &fields(json!({"kind": "dispute", "title": "漏水"})));
         let e = create_content_hash(
             RecordKind::Case,
             Uuid::from_u128(2),
@@ -175,11 +146,7 @@ mod tests {
             station_id: Uuid::from_u128(4),
             kind: RecordKind::TimelineEntry,
             record_id: Uuid::from_u128(5),
-            hlc: Hlc {
-                wall_ms: 9,
-                counter: 1,
-                node: 2,
-            },
+            hlc: Hlc { wall_ms: 9, counter: 1, node: 2 },
             body: OpBody::Delete { base_rev: 7 },
         };
         let v = serde_json::to_value(&op).unwrap();
@@ -192,8 +159,7 @@ mod tests {
         future["body"] = json!({"type": "merge_into", "target": "x"});
         let parsed: Op = serde_json::from_value(future).unwrap();
         assert_eq!(parsed.body, OpBody::Unknown);
-        let ch: FieldChange =
-            serde_json::from_value(json!({"field": "title", "base_rev": 3, "value": "x"})).unwrap();
+        let ch: FieldChange = serde_json::from_value(json!({"field": "title", "base_rev": 3, "value": "x"})).unwrap();
         assert!(ch.resolves.is_empty());
         assert!(!serde_json::to_string(&ch).unwrap().contains("resolves"));
     }

@@ -52,64 +52,28 @@ impl RejectCode {
     fn base(self, field: &str) -> (String, String) {
         let (zh, en): (&str, &str) = match self {
             RejectCode::Malformed => ("数据格式有误", "Malformed operation"),
-            RejectCode::UnknownKind => (
-                "当前服务器不支持这种记录，请联系站点",
-                "Unknown record kind",
-            ),
-            RejectCode::UnknownOperation => (
-                "当前服务器不支持这种操作，请联系站点",
-                "Unknown operation type",
-            ),
+            RejectCode::UnknownKind => ("当前服务器不支持这种记录，请联系站点", "Unknown record kind"),
+            RejectCode::UnknownOperation => ("当前服务器不支持这种操作，请联系站点", "Unknown operation type"),
             RejectCode::UnknownField => {
-                return (
-                    format!("“{field}”不是可填写的项目"),
-                    format!("Unknown field {field}"),
-                )
+                return (format!("“{field}”不是可填写的项目"), format!("Unknown field {field}"))
             }
             RejectCode::MissingField => {
-                return (
-                    format!("缺少必填项“{field}”"),
-                    format!("Required field {field} is missing"),
-                )
+                return (format!("缺少必填项“{field}”"), format!("Required field {field} is missing"))
             }
-            RejectCode::InvalidValue => {
-                return (
-                    format!("“{field}”填写有误"),
-                    format!("Invalid value for {field}"),
-                )
-            }
+            RejectCode::InvalidValue => return (format!("“{field}”填写有误"), format!("Invalid value for {field}")),
             RejectCode::ImmutableField => {
-                return (
-                    format!("“{field}”创建后不能修改"),
-                    format!("Field {field} cannot be changed after creation"),
-                )
+                return (format!("“{field}”创建后不能修改"), format!("Field {field} cannot be changed after creation"))
             }
             RejectCode::TooLarge => ("内容过大，无法保存", "Operation too large"),
-            RejectCode::AuthorMismatch => (
-                "操作人与当前登录用户不符",
-                "Op author is not the signed-in user",
-            ),
+            RejectCode::AuthorMismatch => ("操作人与当前登录用户不符", "Op author is not the signed-in user"),
             RejectCode::Forbidden => ("您没有权限进行此操作", "Not allowed for this user"),
-            RejectCode::WrongStation => (
-                "该记录不属于您所在的站点",
-                "Record belongs to another station",
-            ),
-            RejectCode::NotHandler => (
-                "您不是该事项的经办人，不能修改",
-                "Only the case's handlers may change it",
-            ),
-            RejectCode::AppendOnly => (
-                "这类记录只能新增，不能修改",
-                "Append-only record cannot be updated",
-            ),
-            RejectCode::NotFound => (
-                "记录不存在（可能创建时未成功）",
-                "Record not found (its creation may have failed)",
-            ),
-            RejectCode::Deleted => (
-                "该记录已被删除，本次修改未保存",
-                "Record was deleted; change not saved",
-            ),
+            RejectCode::WrongStation => ("该记录不属于您所在的站点", "Record belongs to another station"),
+            RejectCode::NotHandler => ("您不是该事项的经办人，不能修改", "Only the case's handlers may change it"),
+            RejectCode::AppendOnly => ("这类记录只能新增，不能修改", "Append-only record cannot be updated"),
+            RejectCode::NotFound => {
+                ("记录不存在（可能创建时未成功）", "Record not found (its creation may have failed)")
+            }
+            RejectCode::Deleted => ("该记录已被删除，本次修改未保存", "Record was deleted; change not saved"),
             RejectCode::StaleDelete => (
                 "删除前该记录已被他人修改，请同步查看后再决定是否删除",
                 "Record was changed by others since you saw it; sync and review before deleting",
@@ -143,24 +107,14 @@ impl RejectReason {
     /// A rejection with the default message for its code.
     pub fn new(code: RejectCode) -> Self {
         let (zh, en) = code.base("");
-        RejectReason {
-            code,
-            field: None,
-            zh,
-            en,
-        }
+        RejectReason { code, field: None, zh, en }
     }
 
     /// A rejection about a field; `label_zh` is the field's Chinese label.
     pub fn field(code: RejectCode, field: &str, label_zh: &str) -> Self {
         let (zh, _) = code.base(label_zh);
         let (_, en) = code.base(field);
-        RejectReason {
-            code,
-            field: Some(field.to_owned()),
-            zh,
-            en,
-        }
+        RejectReason { code, field: Some(field.to_owned()), zh, en }
     }
 
     /// Append a detail to both messages.
@@ -180,10 +134,7 @@ mod tests {
         let r = RejectReason::field(RejectCode::InvalidValue, "contact_phone", "联系电话")
             .detail("应为11位手机号", "expected an 11-digit mobile number");
         assert_eq!(r.zh, "“联系电话”填写有误：应为11位手机号");
-        assert_eq!(
-            r.en,
-            "Invalid value for contact_phone: expected an 11-digit mobile number"
-        );
+        assert_eq!(r.en, "Invalid value for contact_phone: expected an 11-digit mobile number");
         let json = serde_json::to_value(&r).unwrap();
         assert_eq!(json["code"], "invalid_value");
         assert_eq!(json["field"], "contact_phone");
@@ -192,8 +143,7 @@ mod tests {
     #[test]
     fn unknown_code_from_newer_server_is_tolerated() {
         let r: RejectReason =
-            serde_json::from_str(r#"{"code":"quota_exceeded","zh":"超出配额","en":"Quota"}"#)
-                .unwrap();
+            serde_json::from_str(r#"{"code":"quota_exceeded","zh":"超出配额","en":"Quota"}"#).unwrap();
         assert_eq!(r.code, RejectCode::Other);
         assert_eq!(r.zh, "超出配额");
     }

@@ -49,13 +49,7 @@ impl RecordKind {
     /// Append-only records are created (and possibly deleted) but never
     /// updated, so they can never conflict.
     pub fn is_append_only(self) -> bool {
-        matches!(
-            self,
-            RecordKind::Visit
-                | RecordKind::TimelineEntry
-                | RecordKind::MediationSession
-                | RecordKind::Photo
-        )
+        matches!(self, RecordKind::Visit | RecordKind::TimelineEntry | RecordKind::MediationSession | RecordKind::Photo)
     }
 
     /// The wire code (same as the serde name).
@@ -180,18 +174,7 @@ mod tests {
 
     #[test]
     fn append_only_kinds() {
-        let ao: Vec<_> = RecordKind::ALL
-            .into_iter()
-            .filter(|k| k.is_append_only())
-            .collect();
-        assert_eq!(
-            ao,
-            [
-                RecordKind::Visit,
-                RecordKind::TimelineEntry,
-                RecordKind::MediationSession,
-                RecordKind::Photo
-            ]
-        );
+        let ao: Vec<_> = RecordKind::ALL.into_iter().filter(|k| k.is_append_only()).collect();
+        assert_eq!(ao, [RecordKind::Visit, RecordKind::TimelineEntry, RecordKind::MediationSession, RecordKind::Photo]);
     }
 }

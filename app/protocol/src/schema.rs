@@ -79,23 +79,11 @@ pub struct FieldSpec {
 }
 
 const fn opt(name: &'static str, zh: &'static str, ty: FieldType) -> FieldSpec {
-    FieldSpec {
-        name,
-        zh,
-        ty,
-        required: false,
-        immutable: false,
-    }
+    FieldSpec { name, zh, ty, required: false, immutable: false }
 }
 
 const fn req(name: &'static str, zh: &'static str, ty: FieldType) -> FieldSpec {
-    FieldSpec {
-        name,
-        zh,
-        ty,
-        required: true,
-        immutable: false,
-    }
+    FieldSpec { name, zh, ty, required: true, immutable: false }
 }
 
 impl FieldSpec {
@@ -126,18 +114,12 @@ pub mod case_status {
 
     /// True if a case may go from `from` to `to` (staying put is allowed).
     pub fn can_transition(from: &str, to: &str) -> bool {
-        from == to
-            || TRANSITIONS
-                .iter()
-                .any(|(f, tos)| *f == from && tos.contains(&to))
+        from == to || TRANSITIONS.iter().any(|(f, tos)| *f == from && tos.contains(&to))
     }
 
     /// The statuses reachable from `from` in one step.
     pub fn next_statuses(from: &str) -> &'static [&'static str] {
-        TRANSITIONS
-            .iter()
-            .find(|(f, _)| *f == from)
-            .map_or(&[], |(_, tos)| tos)
+        TRANSITIONS.iter().find(|(f, _)| *f == from).map_or(&[], |(_, tos)| tos)
     }
 }
 
@@ -196,10 +178,7 @@ use FieldType as T;
 
 const NOTE: T = T::Text { max_chars: 4000 };
 const NAME: T = T::Text { max_chars: 50 };
-const TOPICS: T = T::TextList {
-    max_items: 20,
-    max_chars: 50,
-};
+const TOPICS: T = T::TextList { max_items: 20, max_chars: 50 };
 
 pub static HOUSEHOLD: &[FieldSpec] = &[
     req("compound_id", "小区", T::Id),
@@ -209,14 +188,7 @@ pub static HOUSEHOLD: &[FieldSpec] = &[
     opt("head_name", "户主姓名", NAME),
     opt("contact_phone", "联系电话", T::MobilePhone),
     opt("members", "家庭人数", T::Int { min: 0, max: 30 }),
-    opt(
-        "tags",
-        "标签",
-        T::TextList {
-            max_items: 10,
-            max_chars: 20,
-        },
-    ),
+    opt("tags", "标签", T::TextList { max_items: 10, max_chars: 20 }),
     opt("note", "备注", NOTE),
 ];
 
@@ -258,14 +230,7 @@ pub static TIMELINE_ENTRY: &[FieldSpec] = &[
 pub static MEDIATION: &[FieldSpec] = &[
     req("case_id", "事项", T::Id).fixed(),
     req("status", "调解状态", T::Choice(MEDIATION_STATUS)),
-    opt(
-        "parties",
-        "当事人",
-        T::TextList {
-            max_items: 10,
-            max_chars: 50,
-        },
-    ),
+    opt("parties", "当事人", T::TextList { max_items: 10, max_chars: 50 }),
     opt("mediator_ids", "调解员", T::IdList { max_items: 10 }),
     opt("scheduled_on", "预约日期", T::Date),
     opt("location", "地点", T::Text { max_chars: 100 }),
@@ -275,14 +240,7 @@ pub static MEDIATION: &[FieldSpec] = &[
 pub static MEDIATION_SESSION: &[FieldSpec] = &[
     req("mediation_id", "调解", T::Id),
     req("held_at", "时间", T::Timestamp),
-    opt(
-        "attendees",
-        "参加人员",
-        T::TextList {
-            max_items: 20,
-            max_chars: 50,
-        },
-    ),
+    opt("attendees", "参加人员", T::TextList { max_items: 20, max_chars: 50 }),
     req("summary", "调解记录", NOTE),
     opt("outcome", "结果", T::Text { max_chars: 1000 }),
 ];
@@ -291,14 +249,7 @@ pub static PHOTO: &[FieldSpec] = &[
     req("owner_kind", "所属记录类型", T::Choice(PHOTO_OWNER)),
     req("owner_id", "所属记录", T::Id),
     req("content_type", "文件类型", T::Choice(PHOTO_CONTENT_TYPE)),
-    req(
-        "byte_size",
-        "文件大小",
-        T::Int {
-            min: 1,
-            max: MAX_PHOTO_BYTES,
-        },
-    ),
+    req("byte_size", "文件大小", T::Int { min: 1, max: MAX_PHOTO_BYTES }),
     req("sha256", "校验值", T::Sha256Hex),
     opt("taken_at", "拍摄时间", T::Timestamp),
     opt("caption", "说明", T::Text { max_chars: 200 }),
@@ -335,15 +286,9 @@ fn bad(spec: &FieldSpec, zh: &str, en: &str) -> RejectReason {
 }
 
 fn check_text(spec: &FieldSpec, v: &Value, max: usize) -> Result<(), RejectReason> {
-    let s = v
-        .as_str()
-        .ok_or_else(|| bad(spec, "应为文字", "expected a string"))?;
+    let s = v.as_str().ok_or_else(|| bad(spec, "应为文字", "expected a string"))?;
     if char_len(s) > max {
-        return Err(bad(
-            spec,
-            &format!("不能超过{max}个字"),
-            &format!("at most {max} characters"),
-        ));
+        return Err(bad(spec, &format!("不能超过{max}个字"), &format!("at most {max} characters")));
     }
     Ok(())
 }
@@ -355,20 +300,10 @@ fn check_id(spec: &FieldSpec, v: &Value) -> Result<(), RejectReason> {
     }
 }
 
-fn check_list<'v>(
-    spec: &FieldSpec,
-    v: &'v Value,
-    max_items: usize,
-) -> Result<&'v Vec<Value>, RejectReason> {
-    let items = v
-        .as_array()
-        .ok_or_else(|| bad(spec, "应为列表", "expected an array"))?;
+fn check_list<'v>(spec: &FieldSpec, v: &'v Value, max_items: usize) -> Result<&'v Vec<Value>, RejectReason> {
+    let items = v.as_array().ok_or_else(|| bad(spec, "应为列表", "expected an array"))?;
     if items.len() > max_items {
-        return Err(bad(
-            spec,
-            &format!("最多{max_items}项"),
-            &format!("at most {max_items} items"),
-        ));
+        return Err(bad(spec, &format!("最多{max_items}项"), &format!("at most {max_items} items")));
     }
     Ok(items)
 }
@@ -382,38 +317,22 @@ pub fn check_value(spec: &FieldSpec, v: &Value) -> Result<(), RejectReason> {
             _ => {
                 let zh: Vec<&str> = choices.iter().map(|c| c.zh).collect();
                 let en: Vec<&str> = choices.iter().map(|c| c.code).collect();
-                Err(bad(
-                    spec,
-                    &format!("只能选择：{}", zh.join("、")),
-                    &format!("one of {}", en.join(", ")),
-                ))
+                Err(bad(spec, &format!("只能选择：{}", zh.join("、")), &format!("one of {}", en.join(", "))))
             }
         },
-        T::Bool => v
-            .as_bool()
-            .map(|_| ())
-            .ok_or_else(|| bad(spec, "应为是或否", "expected a boolean")),
+        T::Bool => v.as_bool().map(|_| ()).ok_or_else(|| bad(spec, "应为是或否", "expected a boolean")),
         T::Id => check_id(spec, v),
         T::IdList { max_items } => {
             let items = check_list(spec, v, max_items)?;
             items.iter().try_for_each(|i| check_id(spec, i))
         }
-        T::TextList {
-            max_items,
-            max_chars,
-        } => {
+        T::TextList { max_items, max_chars } => {
             let items = check_list(spec, v, max_items)?;
-            items
-                .iter()
-                .try_for_each(|i| check_text(spec, i, max_chars))
+            items.iter().try_for_each(|i| check_text(spec, i, max_chars))
         }
         T::Date => match v.as_str() {
             Some(s) if is_date(s) => Ok(()),
-            _ => Err(bad(
-                spec,
-                "日期应为“年-月-日”，如2025-03-01",
-                "expected YYYY-MM-DD",
-            )),
+            _ => Err(bad(spec, "日期应为“年-月-日”，如2025-03-01", "expected YYYY-MM-DD")),
         },
         T::Timestamp => match v.as_i64() {
             Some(ms) if (0..MAX_TIMESTAMP_MS).contains(&ms) => Ok(()),
@@ -421,19 +340,13 @@ pub fn check_value(spec: &FieldSpec, v: &Value) -> Result<(), RejectReason> {
         },
         T::Int { min, max } => match v.as_i64() {
             Some(n) if (min..=max).contains(&n) => Ok(()),
-            _ => Err(bad(
-                spec,
-                &format!("应为{min}到{max}之间的整数"),
-                &format!("expected an integer in {min}..={max}"),
-            )),
+            _ => {
+                Err(bad(spec, &format!("应为{min}到{max}之间的整数"), &format!("expected an integer in {min}..={max}")))
+            }
         },
         T::MobilePhone => match v.as_str() {
             Some(s) if is_mainland_mobile(s) => Ok(()),
-            _ => Err(bad(
-                spec,
-                "应为11位手机号",
-                "expected an 11-digit mainland mobile number",
-            )),
+            _ => Err(bad(spec, "应为11位手机号", "expected an 11-digit mainland mobile number")),
         },
         T::Sha256Hex => match v.as_str() {
             Some(s) if is_sha256_hex(s) => Ok(()),
@@ -444,20 +357,11 @@ pub fn check_value(spec: &FieldSpec, v: &Value) -> Result<(), RejectReason> {
 
 /// Look up a field of a kind and check a value for it (null allowed unless
 /// the field is required).
-pub fn validate_field(
-    kind: RecordKind,
-    name: &str,
-    v: &Value,
-) -> Result<&'static FieldSpec, RejectReason> {
-    let spec = field(kind, name)
-        .ok_or_else(|| RejectReason::field(RejectCode::UnknownField, name, name))?;
+pub fn validate_field(kind: RecordKind, name: &str, v: &Value) -> Result<&'static FieldSpec, RejectReason> {
+    let spec = field(kind, name).ok_or_else(|| RejectReason::field(RejectCode::UnknownField, name, name))?;
     if v.is_null() {
         if spec.required {
-            return Err(RejectReason::field(
-                RejectCode::MissingField,
-                spec.name,
-                spec.zh,
-            ));
+            return Err(RejectReason::field(RejectCode::MissingField, spec.name, spec.zh));
         }
         return Ok(spec);
     }
@@ -467,42 +371,27 @@ pub fn validate_field(
 
 /// Check the fields of a create (schema only; status rules are in `rules`).
 /// A case without `status` is valid: the server fills in `registered`.
-pub fn validate_create(
-    kind: RecordKind,
-    values: &BTreeMap<String, FieldValue>,
-) -> Result<(), RejectReason> {
+pub fn validate_create(kind: RecordKind, values: &BTreeMap<String, FieldValue>) -> Result<(), RejectReason> {
     for (name, v) in values {
         validate_field(kind, name, v)?;
     }
     for spec in fields(kind).iter().filter(|f| f.required) {
         let defaulted = kind == RecordKind::Case && spec.name == "status";
         if !defaulted && values.get(spec.name).is_none_or(Value::is_null) {
-            return Err(RejectReason::field(
-                RejectCode::MissingField,
-                spec.name,
-                spec.zh,
-            ));
+            return Err(RejectReason::field(RejectCode::MissingField, spec.name, spec.zh));
         }
     }
     Ok(())
 }
 
 /// Check one field edit of an update (schema only).
-pub fn validate_change(
-    kind: RecordKind,
-    name: &str,
-    v: &Value,
-) -> Result<&'static FieldSpec, RejectReason> {
+pub fn validate_change(kind: RecordKind, name: &str, v: &Value) -> Result<&'static FieldSpec, RejectReason> {
     if kind.is_append_only() {
         return Err(RejectReason::new(RejectCode::AppendOnly));
     }
     let spec = validate_field(kind, name, v)?;
     if spec.immutable {
-        return Err(RejectReason::field(
-            RejectCode::ImmutableField,
-            spec.name,
-            spec.zh,
-        ));
+        return Err(RejectReason::field(RejectCode::ImmutableField, spec.name, spec.zh));
     }
     Ok(spec)
 }
@@ -522,44 +411,20 @@ mod tests {
             let fs = fields(kind);
             assert!(!fs.is_empty(), "{kind:?}");
             for (i, f) in fs.iter().enumerate() {
-                assert!(
-                    fs[i + 1..].iter().all(|g| g.name != f.name),
-                    "{kind:?}.{}",
-                    f.name
-                );
+                assert!(fs[i + 1..].iter().all(|g| g.name != f.name), "{kind:?}.{}", f.name);
                 assert!(!f.zh.is_empty());
             }
         }
-        assert_eq!(
-            choice(RecordKind::Case, "status", "in_progress")
-                .unwrap()
-                .zh,
-            "办理中"
-        );
-        assert_eq!(
-            choice(RecordKind::Case, "kind", "dispute").unwrap().zh,
-            "矛盾纠纷"
-        );
-        assert_eq!(
-            choice(RecordKind::Case, "mechanism", "appointment")
-                .unwrap()
-                .zh,
-            "预约调处"
-        );
+        assert_eq!(choice(RecordKind::Case, "status", "in_progress").unwrap().zh, "办理中");
+        assert_eq!(choice(RecordKind::Case, "kind", "dispute").unwrap().zh, "矛盾纠纷");
+        assert_eq!(choice(RecordKind::Case, "mechanism", "appointment").unwrap().zh, "预约调处");
         assert!(choice(RecordKind::Case, "title", "x").is_none());
     }
 
     #[test]
     fn status_transitions() {
         use case_status::*;
-        let all = [
-            REGISTERED,
-            ACCEPTED,
-            IN_PROGRESS,
-            RESOLVED,
-            FOLLOW_UP,
-            REFERRED,
-        ];
+        let all = [REGISTERED, ACCEPTED, IN_PROGRESS, RESOLVED, FOLLOW_UP, REFERRED];
         let allowed = [
             (REGISTERED, ACCEPTED),
             (REGISTERED, REFERRED),
@@ -585,34 +450,21 @@ mod tests {
 
     #[test]
     fn create_validation() {
-        let ok =
-            map(json!({"title": "楼道漏水", "kind": "livelihood", "contact_phone": "13800138000"}));
+        let ok = map(json!({"title": "楼道漏水", "kind": "livelihood", "contact_phone": "13800138000"}));
         validate_create(RecordKind::Case, &ok).unwrap();
         let missing = map(json!({"kind": "livelihood"}));
         let e = validate_create(RecordKind::Case, &missing).unwrap_err();
-        assert_eq!(
-            (e.code, e.field.as_deref()),
-            (RejectCode::MissingField, Some("title"))
-        );
+        assert_eq!((e.code, e.field.as_deref()), (RejectCode::MissingField, Some("title")));
         assert!(e.zh.contains("标题"));
         let phone = map(json!({"title": "x", "kind": "dispute", "contact_phone": "12345"}));
         let e = validate_create(RecordKind::Case, &phone).unwrap_err();
         assert_eq!(e.code, RejectCode::InvalidValue);
-        assert!(
-            e.zh.contains("联系电话") && e.zh.contains("手机号"),
-            "{}",
-            e.zh
-        );
+        assert!(e.zh.contains("联系电话") && e.zh.contains("手机号"), "{}", e.zh);
         let kind = map(json!({"title": "x", "kind": "民生诉求"}));
         let e = validate_create(RecordKind::Case, &kind).unwrap_err();
         assert!(e.zh.contains("民生诉求") && e.field.as_deref() == Some("kind"));
         let unknown = map(json!({"title": "x", "kind": "dispute", "colour": "red"}));
-        assert_eq!(
-            validate_create(RecordKind::Case, &unknown)
-                .unwrap_err()
-                .code,
-            RejectCode::UnknownField
-        );
+        assert_eq!(validate_create(RecordKind::Case, &unknown).unwrap_err().code, RejectCode::UnknownField);
     }
 
     #[test]
@@ -641,10 +493,8 @@ mod tests {
         let photo = |size: i64, ct: &str| {
             validate_create(
                 RecordKind::Photo,
-                &map(
-                    json!({"owner_kind": "visit", "owner_id": hh, "content_type": ct,
-                            "byte_size": size, "sha256": "0".repeat(64)}),
-                ),
+                &map(json!({"owner_kind": "visit", "owner_id": hh, "content_type": ct,
+                            "byte_size": size, "sha256": "0".repeat(64)})),
             )
         };
         assert!(photo(1000, "image/jpeg").is_ok());
@@ -654,26 +504,13 @@ mod tests {
 
     #[test]
     fn change_validation() {
+        assert_eq!(validate_change(RecordKind::Visit, "note", &json!("x")).unwrap_err().code, RejectCode::AppendOnly);
         assert_eq!(
-            validate_change(RecordKind::Visit, "note", &json!("x"))
-                .unwrap_err()
-                .code,
-            RejectCode::AppendOnly
-        );
-        assert_eq!(
-            validate_change(
-                RecordKind::Mediation,
-                "case_id",
-                &json!(Uuid::nil().to_string())
-            )
-            .unwrap_err()
-            .code,
+            validate_change(RecordKind::Mediation, "case_id", &json!(Uuid::nil().to_string())).unwrap_err().code,
             RejectCode::ImmutableField
         );
         assert_eq!(
-            validate_change(RecordKind::Case, "title", &Value::Null)
-                .unwrap_err()
-                .code,
+            validate_change(RecordKind::Case, "title", &Value::Null).unwrap_err().code,
             RejectCode::MissingField
         );
         assert!(validate_change(RecordKind::Case, "description", &Value::Null).is_ok());

@@ -3,10 +3,7 @@
 /// Mainland China mobile number: 11 ASCII digits, `1[3-9]\d{9}`.
 pub fn is_mainland_mobile(s: &str) -> bool {
     let b = s.as_bytes();
-    b.len() == 11
-        && b.iter().all(u8::is_ascii_digit)
-        && b[0] == b'1'
-        && (b'3'..=b'9').contains(&b[1])
+    b.len() == 11 && b.iter().all(u8::is_ascii_digit) && b[0] == b'1' && (b'3'..=b'9').contains(&b[1])
 }
 
 fn is_leap(y: u32) -> bool {
@@ -24,8 +21,7 @@ pub fn is_date(s: &str) -> bool {
         if !part.iter().all(u8::is_ascii_digit) {
             return None;
         }
-        part.iter()
-            .try_fold(0u32, |acc, d| Some(acc * 10 + u32::from(d - b'0')))
+        part.iter().try_fold(0u32, |acc, d| Some(acc * 10 + u32::from(d - b'0')))
     };
     let (Some(y), Some(m), Some(d)) = (num(0..4), num(5..7), num(8..10)) else {
         return false;
@@ -44,9 +40,7 @@ pub fn is_date(s: &str) -> bool {
 
 /// 64 lowercase hex digits.
 pub fn is_sha256_hex(s: &str) -> bool {
-    s.len() == 64
-        && s.bytes()
-            .all(|c| c.is_ascii_digit() || (b'a'..=b'f').contains(&c))
+    s.len() == 64 && s.bytes().all(|c| c.is_ascii_digit() || (b'a'..=b'f').contains(&c))
 }
 
 /// Length in characters (what an envoy would count), not bytes.

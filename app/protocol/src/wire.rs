@@ -53,10 +53,7 @@ pub enum Outcome {
     /// Committed, but some fields were concurrently changed by others: those
     /// kept the stored value and the op's values went to the review queue.
     /// Other fields of the op were applied. `rev` as in `Applied`.
-    Conflict {
-        rev: u64,
-        conflicts: Vec<ConflictRef>,
-    },
+    Conflict { rev: u64, conflicts: Vec<ConflictRef> },
     /// Not applied; the phone quarantines the op and shows `reason`.
     Rejected { reason: RejectReason },
     /// The op (same `op_id`, or a create with the same id and identical
@@ -93,27 +90,18 @@ impl Outcome {
     pub fn settlement(&self) -> Settlement {
         match self.original() {
             Outcome::Rejected { reason } => Settlement::Quarantine(reason.clone()),
-            Outcome::Applied { rev } => Settlement::Done {
-                rev: *rev,
-                conflicted: Vec::new(),
-            },
-            Outcome::Conflict { rev, conflicts } => Settlement::Done {
-                rev: *rev,
-                conflicted: conflicts.iter().map(|c| c.field.clone()).collect(),
-            },
+            Outcome::Applied { rev } => Settlement::Done { rev: *rev, conflicted: Vec::new() },
+            Outcome::Conflict { rev, conflicts } => {
+                Settlement::Done { rev: *rev, conflicted: conflicts.iter().map(|c| c.field.clone()).collect() }
+            }
             // `original()` never returns a duplicate.
-            Outcome::Duplicate { .. } => Settlement::Done {
-                rev: 0,
-                conflicted: Vec::new(),
-            },
+            Outcome::Duplicate { .. } => Settlement::Done { rev: 0, conflicted: Vec::new() },
         }
     }
 
     /// The outcome to return when the op is seen again.
     pub fn as_duplicate(&self) -> Outcome {
-        Outcome::Duplicate {
-            original: Box::new(self.original().clone()),
-        }
+        Outcome::Duplicate { original: Box::new(self.original().clone()) }
     }
 }
 
@@ -195,10 +183,7 @@ fn check_version(got: u32) -> Result<(), ProtocolError> {
     if got == PROTOCOL_VERSION {
         Ok(())
     } else {
-        Err(ProtocolError::UnsupportedVersion {
-            got,
-            supported: PROTOCOL_VERSION,
-        })
+        Err(ProtocolError::UnsupportedVersion { got, supported: PROTOCOL_VERSION })
     }
 }
 
@@ -206,19 +191,15 @@ fn check_version(got: u32) -> Result<(), ProtocolError> {
 pub fn check_push(req: &PushRequest) -> Result<(), ProtocolError> {
     check_version(req.protocol)?;
     if req.ops.len() > MAX_BATCH_OPS {
-        return Err(ProtocolError::BatchTooLarge {
-            count: req.ops.len(),
-            max: MAX_BATCH_OPS,
-        });
+        return Err(ProtocolError::BatchTooLarge { count: req.ops.len(), max: MAX_BATCH_OPS });
     }
     Ok(())
 }
 
 /// Parse and check a push body.
 pub fn parse_push(body: &[u8]) -> Result<PushRequest, ProtocolError> {
-    let req: PushRequest = serde_json::from_slice(body).map_err(|e| ProtocolError::Malformed {
-        detail: e.to_string(),
-    })?;
+    let req: PushRequest =
+        serde_json::from_slice(body).map_err(|e| ProtocolError::Malformed { detail: e.to_string() })?;
     check_push(&req)?;
     Ok(req)
 }
@@ -239,45 +220,17 @@ mod tests {
 
     #[test]
     fn outcome_json_and_duplicate_settlement() {
-        let rej = Outcome::Rejected {
-            reason: RejectReason::new(RejectCode::Forbidden),
-        };
+        let rej = Outcome::Rejected { reason: RejectReason::new(RejectCode::Forbidden) };
         let dup = rej.as_duplicate().as_duplicate();
-        assert_eq!(
-            dup,
-            Outcome::Duplicate {
-                original: Box::new(rej.clone())
-            }
-        );
-        assert!(
-            matches!(dup.settlement(), Settlement::Quarantine(r) if r.code == RejectCode::Forbidden)
-        );
+        assert_eq!(dup, Outcome::Duplicate { original: Box::new(rej.clone()) });
+        assert!(matches!(dup.settlement(), Settlement::Quarantine(r) if r.code == RejectCode::Forbidden));
         assert_eq!(
             Outcome::Applied { rev: 3 }.as_duplicate().settlement(),
-            Settlement::Done {
-                rev: 3,
-                conflicted: vec![]
-            }
+            Settlement::Done { rev: 3, conflicted: vec![] }
         );
-        let c = Outcome::Conflict {
-            rev: 4,
-            conflicts: vec![ConflictRef {
-                id: Uuid::nil(),
-                field: "title".into(),
-            }],
-        };
-        assert_eq!(
-            c.settlement(),
-            Settlement::Done {
-                rev: 4,
-                conflicted: vec!["title".into()]
-            }
-        );
-        let v = serde_json::to_value(OpResult {
-            op_id: Uuid::nil(),
-            outcome: dup,
-        })
-        .unwrap();
+        let c = Outcome::Conflict { rev: 4, conflicts: vec![ConflictRef { id: Uuid::nil(), field: "title".into() }] };
+        assert_eq!(c.settlement(), Settlement::Done { rev: 4, conflicted: vec!["title".into()] });
+        let v = serde_json::to_value(OpResult { op_id: Uuid::nil(), outcome: dup }).unwrap();
         assert_eq!(v["outcome"]["status"], "duplicate");
         assert_eq!(v["outcome"]["original"]["status"], "rejected");
     }
@@ -328,13 +281,7 @@ mod tests {
         assert_eq!(check_push(&req), Ok(()));
         req.ops.push(op);
         let e = check_push(&req).unwrap_err();
-        assert_eq!(
-            e,
-            ProtocolError::BatchTooLarge {
-                count: 501,
-                max: 500
-            }
-        );
+        assert_eq!(e, ProtocolError::BatchTooLarge { count: 501, max: 500 });
         assert_eq!(e.http_status(), 413);
         // An op of a kind from a newer app does not make the batch unreadable.
         req.ops.truncate(2);
@@ -347,12 +294,7 @@ mod tests {
 
     #[test]
     fn pull_limit_is_clamped() {
-        let mut req = PullRequest {
-            protocol: 1,
-            device_id: Uuid::nil(),
-            cursor: 0,
-            limit: 0,
-        };
+        let mut req = PullRequest { protocol: 1, device_id: Uuid::nil(), cursor: 0, limit: 0 };
         assert_eq!(check_pull(&req), Ok(DEFAULT_PULL_LIMIT));
         req.limit = 100_000;
         assert_eq!(check_pull(&req), Ok(MAX_PULL_LIMIT));

@@ -10,11 +10,7 @@ mod sim;
 use sim::{run_seed, Sabotage, Stats};
 
 fn env_u64(name: &str) -> Option<u64> {
-    std::env::var(name).ok().map(|v| {
-        v.trim()
-            .parse()
-            .unwrap_or_else(|_| panic!("{name} must be a number, got {v:?}"))
-    })
+    std::env::var(name).ok().map(|v| v.trim().parse().unwrap_or_else(|_| panic!("{name} must be a number, got {v:?}")))
 }
 
 #[test]
@@ -36,18 +32,11 @@ fn simulation_seeds() {
             ),
         }
     }
-    eprintln!(
-        "{} seeds in {:.1?}: {total:?}",
-        seeds.len(),
-        started.elapsed()
-    );
+    eprintln!("{} seeds in {:.1?}: {total:?}", seeds.len(), started.elapsed());
     if seeds.len() >= 100 {
         // The scenarios the invariants are about really happened.
         assert!(total.conflicts > 0, "no concurrent edits were simulated");
-        assert!(
-            total.later_stamp_kept_out > 0,
-            "no fast-clock edit lost a conflict"
-        );
+        assert!(total.later_stamp_kept_out > 0, "no fast-clock edit lost a conflict");
         assert!(total.resolved > 0 && total.tombstones > 0 && total.rejected > 0);
         assert!(total.duplicates_seen > 0 && total.device_restarts > 0 && total.server_crashes > 0);
     }
@@ -56,12 +45,9 @@ fn simulation_seeds() {
 /// The simulation must notice a broken server.
 #[test]
 fn simulation_catches_broken_servers() {
-    for sabotage in [
-        Sabotage::NoIdempotency,
-        Sabotage::IgnoreBaseRev,
-        Sabotage::HideRejections,
-        Sabotage::NoVisibilityFilter,
-    ] {
+    for sabotage in
+        [Sabotage::NoIdempotency, Sabotage::IgnoreBaseRev, Sabotage::HideRejections, Sabotage::NoVisibilityFilter]
+    {
         let caught = (0..100).find(|&seed| run_seed(seed, sabotage).is_err());
         assert!(caught.is_some(), "{sabotage:?} went unnoticed in 100 seeds");
     }

@@ -55,11 +55,7 @@ fn monitor(state: RwSignal<Conn>) {
     use wasm_bindgen::{closure::Closure, JsCast};
     let check = move || {
         leptos::task::spawn_local(async move {
-            state.set(if probe().await {
-                Conn::Online
-            } else {
-                Conn::Offline
-            });
+            state.set(if probe().await { Conn::Online } else { Conn::Offline });
         })
     };
     check();
@@ -77,15 +73,11 @@ fn monitor(state: RwSignal<Conn>) {
 /// True when the server answered its health check within 4 seconds.
 #[cfg(feature = "hydrate")]
 pub async fn probe() -> bool {
-    if !web_sys::window()
-        .map(|w| w.navigator().on_line())
-        .unwrap_or(false)
-    {
+    if !web_sys::window().map(|w| w.navigator().on_line()).unwrap_or(false) {
         return false;
     }
     let signal = web_sys::AbortSignal::timeout_with_u32(4_000);
-    let req = gloo_net::http::Request::get("/healthz")
-        .cache(web_sys::RequestCache::NoStore)
-        .abort_signal(Some(&signal));
+    let req =
+        gloo_net::http::Request::get("/healthz").cache(web_sys::RequestCache::NoStore).abort_signal(Some(&signal));
     matches!(req.send().await, Ok(r) if r.ok())
 }

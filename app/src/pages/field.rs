@@ -83,9 +83,8 @@ async fn load_profile(profile: RwSignal<Profile>) {
         }
         _ => {}
     }
-    let remembered = storage
-        .and_then(|s| s.get_item(KEY).ok().flatten())
-        .and_then(|json| serde_json::from_str::<Me>(&json).ok());
+    let remembered =
+        storage.and_then(|s| s.get_item(KEY).ok().flatten()).and_then(|json| serde_json::from_str::<Me>(&json).ok());
     profile.set(remembered.map(Profile::Ready).unwrap_or(Profile::NeedLogin));
 }
 

@@ -51,10 +51,7 @@ async fn check(req: Request, expected: Option<&str>) -> Result<Request, ApiError
         }
     }
     if let Some(origin) = headers.get(header::ORIGIN).and_then(|v| v.to_str().ok()) {
-        let host = headers
-            .get(header::HOST)
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or("");
+        let host = headers.get(header::HOST).and_then(|v| v.to_str().ok()).unwrap_or("");
         let origin_host = origin.split_once("://").map(|(_, h)| h).unwrap_or("");
         if origin_host != host {
             return Err(ApiError::csrf());
@@ -62,11 +59,7 @@ async fn check(req: Request, expected: Option<&str>) -> Result<Request, ApiError
     }
     let expected = expected.ok_or_else(ApiError::csrf)?;
     if let Some(presented) = headers.get(HEADER).and_then(|v| v.to_str().ok()) {
-        return if same(presented, expected) {
-            Ok(req)
-        } else {
-            Err(ApiError::csrf())
-        };
+        return if same(presented, expected) { Ok(req) } else { Err(ApiError::csrf()) };
     }
     let is_form = headers
         .get(header::CONTENT_TYPE)
@@ -97,21 +90,14 @@ fn form_urlencoded_field(body: &[u8], name: &str) -> Option<String> {
 
 /// Constant-time comparison, so response timing does not leak the token.
 fn same(a: &str, b: &str) -> bool {
-    a.len() == b.len()
-        && a.bytes()
-            .zip(b.bytes())
-            .fold(0u8, |acc, (x, y)| acc | (x ^ y))
-            == 0
+    a.len() == b.len() && a.bytes().zip(b.bytes()).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
 #[cfg(test)]
 mod tests {
     #[test]
     fn reads_form_field_and_compares_in_constant_time() {
-        assert_eq!(
-            super::form_urlencoded_field(b"a=1&csrf_token=xy%3D", "csrf_token").as_deref(),
-            Some("xy=")
-        );
+        assert_eq!(super::form_urlencoded_field(b"a=1&csrf_token=xy%3D", "csrf_token").as_deref(), Some("xy="));
         assert_eq!(super::form_urlencoded_field(b"a=1", "csrf_token"), None);
         assert!(super::same("abc", "abc"));
         assert!(!super::same("abc", "abd"));

@@ -31,11 +31,7 @@ pub enum Denied {
 }
 
 /// `owner` is the station owning the object, `None` for county-wide objects.
-pub fn authorize(
-    who: Option<&Principal>,
-    action: Action,
-    owner: Option<&str>,
-) -> Result<(), Denied> {
+pub fn authorize(who: Option<&Principal>, action: Action, owner: Option<&str>) -> Result<(), Denied> {
     let p = who.ok_or(Denied::Unauthenticated)?;
     let role = p.user.role;
     if role == Role::Admin {
@@ -43,9 +39,7 @@ pub fn authorize(
     }
     match owner {
         None => return Err(Denied::Forbidden),
-        Some(station) if p.user.station_id.as_deref() != Some(station) => {
-            return Err(Denied::NotFound)
-        }
+        Some(station) if p.user.station_id.as_deref() != Some(station) => return Err(Denied::NotFound),
         Some(_) => {}
     }
     let allowed = match action {
@@ -86,17 +80,8 @@ mod tests {
     fn foreign_station_is_not_found_for_every_station_role() {
         for role in [Role::Envoy, Role::Staff] {
             let who = p(role, Some("A"));
-            for action in [
-                Action::ViewStation,
-                Action::ViewAddressBook,
-                Action::ManageMembers,
-                Action::ViewAudit,
-            ] {
-                assert_eq!(
-                    authorize(Some(&who), action, Some("B")),
-                    Err(Denied::NotFound),
-                    "{role:?} {action:?}"
-                );
+            for action in [Action::ViewStation, Action::ViewAddressBook, Action::ManageMembers, Action::ViewAudit] {
+                assert_eq!(authorize(Some(&who), action, Some("B")), Err(Denied::NotFound), "{role:?} {action:?}");
             }
         }
     }
@@ -104,30 +89,15 @@ mod tests {
     #[test]
     fn envoy_reads_own_station_but_cannot_manage_it() {
         let who = p(Role::Envoy, Some("A"));
-        assert_eq!(
-            authorize(Some(&who), Action::ViewAddressBook, Some("A")),
-            Ok(())
-        );
-        assert_eq!(
-            authorize(Some(&who), Action::ManageMembers, Some("A")),
-            Err(Denied::Forbidden)
-        );
-        assert_eq!(
-            authorize(Some(&who), Action::ViewCounty, None),
-            Err(Denied::Forbidden)
-        );
+        assert_eq!(authorize(Some(&who), Action::ViewAddressBook, Some("A")), Ok(()));
+        assert_eq!(authorize(Some(&who), Action::ManageMembers, Some("A")), Err(Denied::Forbidden));
+        assert_eq!(authorize(Some(&who), Action::ViewCounty, None), Err(Denied::Forbidden));
     }
 
     #[test]
     fn admin_everywhere_anonymous_nowhere() {
         let admin = p(Role::Admin, None);
-        assert_eq!(
-            authorize(Some(&admin), Action::ManageMembers, Some("B")),
-            Ok(())
-        );
-        assert_eq!(
-            authorize(None, Action::ViewStation, Some("A")),
-            Err(Denied::Unauthenticated)
-        );
+        assert_eq!(authorize(Some(&admin), Action::ManageMembers, Some("B")), Ok(()));
+        assert_eq!(authorize(None, Action::ViewStation, Some("A")), Err(Denied::Unauthenticated));
     }
 }

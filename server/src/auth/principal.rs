@@ -35,10 +35,7 @@ pub struct MaybePrincipal(pub Option<Principal>);
 impl FromRequestParts<AppState> for MaybePrincipal {
     type Rejection = std::convert::Infallible;
 
-    async fn from_request_parts(
-        parts: &mut Parts,
-        state: &AppState,
-    ) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
         if let Some(p) = parts.extensions.get::<Principal>() {
             return Ok(MaybePrincipal(Some(p.clone())));
         }

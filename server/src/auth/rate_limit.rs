@@ -16,11 +16,7 @@ pub struct RateLimiter {
 
 impl RateLimiter {
     pub fn new(max: usize, window: Duration) -> Self {
-        Self {
-            window,
-            max,
-            hits: Mutex::new(HashMap::new()),
-        }
+        Self { window, max, hits: Mutex::new(HashMap::new()) }
     }
 
     /// True when `key` has used up its attempts in the current window.
@@ -29,10 +25,7 @@ impl RateLimiter {
         let now = Instant::now();
         match hits.get_mut(key) {
             Some(q) => {
-                while q
-                    .front()
-                    .is_some_and(|t| now.duration_since(*t) > self.window)
-                {
+                while q.front().is_some_and(|t| now.duration_since(*t) > self.window) {
                     q.pop_front();
                 }
                 q.len() >= self.max
@@ -46,14 +39,9 @@ impl RateLimiter {
         // Bound memory under a flood of distinct keys: drop idle entries.
         if hits.len() > 100_000 {
             let now = Instant::now();
-            hits.retain(|_, q| {
-                q.back()
-                    .is_some_and(|t| now.duration_since(*t) <= self.window)
-            });
+            hits.retain(|_, q| q.back().is_some_and(|t| now.duration_since(*t) <= self.window));
         }
-        hits.entry(key.to_string())
-            .or_default()
-            .push_back(Instant::now());
+        hits.entry(key.to_string()).or_default().push_back(Instant::now());
     }
 
     pub fn clear(&self, key: &str) {
@@ -70,10 +58,7 @@ pub struct LoginLimits {
 impl Default for LoginLimits {
     fn default() -> Self {
         let window = Duration::from_secs(15 * 60);
-        Self {
-            per_phone: RateLimiter::new(5, window),
-            per_ip: RateLimiter::new(20, window),
-        }
+        Self { per_phone: RateLimiter::new(5, window), per_ip: RateLimiter::new(20, window) }
     }
 }
 

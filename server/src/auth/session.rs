@@ -25,15 +25,9 @@ pub struct CookieNames {
 
 pub fn cookie_names(tls: bool) -> CookieNames {
     if tls {
-        CookieNames {
-            session: "__Host-yl_session",
-            csrf: "__Host-yl_csrf",
-        }
+        CookieNames { session: "__Host-yl_session", csrf: "__Host-yl_csrf" }
     } else {
-        CookieNames {
-            session: "yl_session",
-            csrf: "yl_csrf",
-        }
+        CookieNames { session: "yl_session", csrf: "yl_csrf" }
     }
 }
 

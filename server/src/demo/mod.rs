@@ -27,48 +27,14 @@ pub fn envoy_phone(station: usize, n: usize) -> String {
 }
 
 const STREETS: [(&str, [&str; 5]); 2] = [
-    (
-        "榆山街道",
-        ["东关社区", "西关社区", "府前社区", "南关社区", "榆苑社区"],
-    ),
-    (
-        "锦水街道",
-        ["锦东社区", "翠屏社区", "书院社区", "青龙社区", "玫瑰社区"],
-    ),
+    ("榆山街道", ["东关社区", "西关社区", "府前社区", "南关社区", "榆苑社区"]),
+    ("锦水街道", ["锦东社区", "翠屏社区", "书院社区", "青龙社区", "玫瑰社区"]),
 ];
-const COMPOUNDS: [&str; 6] = [
-    "幸福小区",
-    "和谐家园",
-    "阳光花园",
-    "锦绣苑",
-    "康乐小区",
-    "翠竹园",
-];
-const SURNAMES: [&str; 12] = [
-    "王", "李", "张", "刘", "陈", "杨", "赵", "黄", "周", "吴", "孙", "马",
-];
-const GIVEN: [&str; 10] = [
-    "建国", "秀英", "志强", "桂兰", "德明", "玉珍", "文华", "淑芬", "国庆", "凤兰",
-];
-const FIELDS: [&str; 8] = [
-    "公检法司",
-    "信访",
-    "城市更新",
-    "教育",
-    "医疗",
-    "民政",
-    "街道办",
-    "国有企业",
-];
-const SPECIALTIES: [&str; 7] = [
-    "邻里纠纷调解",
-    "法律咨询",
-    "物业协调",
-    "政策解读",
-    "心理疏导",
-    "助老服务",
-    "矛盾排查",
-];
+const COMPOUNDS: [&str; 6] = ["幸福小区", "和谐家园", "阳光花园", "锦绣苑", "康乐小区", "翠竹园"];
+const SURNAMES: [&str; 12] = ["王", "李", "张", "刘", "陈", "杨", "赵", "黄", "周", "吴", "孙", "马"];
+const GIVEN: [&str; 10] = ["建国", "秀英", "志强", "桂兰", "德明", "玉珍", "文华", "淑芬", "国庆", "凤兰"];
+const FIELDS: [&str; 8] = ["公检法司", "信访", "城市更新", "教育", "医疗", "民政", "街道办", "国有企业"];
+const SPECIALTIES: [&str; 7] = ["邻里纠纷调解", "法律咨询", "物业协调", "政策解读", "心理疏导", "助老服务", "矛盾排查"];
 
 fn id() -> String {
     uuid::Uuid::now_v7().to_string()
@@ -76,29 +42,23 @@ fn id() -> String {
 
 /// Builds the county; hashes each demo password once (argon2id is slow on purpose).
 pub fn county() -> NewCounty {
-    let (admin_hash, staff_hash, envoy_hash) = (
-        password::hash(ADMIN_PASSWORD),
-        password::hash(STAFF_PASSWORD),
-        password::hash(ENVOY_PASSWORD),
-    );
+    let (admin_hash, staff_hash, envoy_hash) =
+        (password::hash(ADMIN_PASSWORD), password::hash(STAFF_PASSWORD), password::hash(ENVOY_PASSWORD));
     let mut c = NewCounty::default();
-    let user = |phone: String,
-                name: String,
-                role: Role,
-                station: Option<String>,
-                hash: &str,
-                field: &str,
-                spec: String| UserRow {
-        id: id(),
-        phone,
-        name,
-        role,
-        station_id: station,
-        password_hash: hash.to_string(),
-        active: true,
-        former_field: field.to_string(),
-        specialties: spec,
-    };
+    let user =
+        |phone: String, name: String, role: Role, station: Option<String>, hash: &str, field: &str, spec: String| {
+            UserRow {
+                id: id(),
+                phone,
+                name,
+                role,
+                station_id: station,
+                password_hash: hash.to_string(),
+                active: true,
+                former_field: field.to_string(),
+                specialties: spec,
+            }
+        };
     c.users.push(user(
         ADMIN_PHONE.into(),
         "县委老干部局 管理员".into(),
@@ -111,10 +71,7 @@ pub fn county() -> NewCounty {
 
     let mut s = 0usize;
     for (street_name, communities) in STREETS {
-        let street = Street {
-            id: id(),
-            name: street_name.into(),
-        };
+        let street = Street { id: id(), name: street_name.into() };
         for community in communities {
             s += 1;
             let station_id = id();
@@ -133,11 +90,7 @@ pub fn county() -> NewCounty {
                 c.compounds.push(Compound {
                     id: compound_id.clone(),
                     station_id: station_id.clone(),
-                    name: format!(
-                        "{}{}",
-                        community.trim_end_matches("社区"),
-                        COMPOUNDS[(s + k) % COMPOUNDS.len()]
-                    ),
+                    name: format!("{}{}", community.trim_end_matches("社区"), COMPOUNDS[(s + k) % COMPOUNDS.len()]),
                 });
                 for b in 1..=4 {
                     c.buildings.push(Building {
@@ -164,11 +117,7 @@ pub fn county() -> NewCounty {
             let envoys = 6 + s % 3;
             for n in 1..=envoys {
                 let name = format!("{}{}", SURNAMES[(s * 5 + n) % 12], GIVEN[(s + n * 7) % 10]);
-                let spec = format!(
-                    "{}、{}",
-                    SPECIALTIES[(s + n) % 7],
-                    SPECIALTIES[(s + n + 3) % 7]
-                );
+                let spec = format!("{}、{}", SPECIALTIES[(s + n) % 7], SPECIALTIES[(s + n + 3) % 7]);
                 let field = FIELDS[(s + n) % FIELDS.len()];
                 c.users.push(user(
                     envoy_phone(s, n),
@@ -197,29 +146,18 @@ mod tests {
         assert_eq!(c.streets.len(), 2);
         assert_eq!(c.stations.len(), 10);
         for st in &c.stations {
-            let members = |r: Role| {
-                c.users
-                    .iter()
-                    .filter(|u| u.role == r && u.station_id.as_ref() == Some(&st.id))
-                    .count()
-            };
+            let members =
+                |r: Role| c.users.iter().filter(|u| u.role == r && u.station_id.as_ref() == Some(&st.id)).count();
             assert!((6..=8).contains(&members(Role::Envoy)), "{}", st.name);
             assert_eq!(members(Role::Staff), 2);
             assert!(c.compounds.iter().any(|x| x.station_id == st.id));
         }
         assert_eq!(c.users.iter().filter(|u| u.role == Role::Admin).count(), 1);
         let mut phones: Vec<_> = c.users.iter().map(|u| u.phone.clone()).collect();
-        assert!(
-            phones.iter().all(|p| is_mainland_mobile(p)),
-            "demo phones must pass validation"
-        );
+        assert!(phones.iter().all(|p| is_mainland_mobile(p)), "demo phones must pass validation");
         phones.sort();
         phones.dedup();
         assert_eq!(phones.len(), c.users.len(), "phones are unique");
-        assert!(c
-            .users
-            .iter()
-            .filter(|u| u.role == Role::Envoy)
-            .all(|u| !u.former_field.is_empty()));
+        assert!(c.users.iter().filter(|u| u.role == Role::Envoy).all(|u| !u.former_field.is_empty()));
     }
 }

@@ -28,10 +28,8 @@ pub struct LoginForm {
 
 fn client_ip(state: &AppState, headers: &HeaderMap, peer: SocketAddr) -> String {
     if state.config.trust_proxy {
-        if let Some(first) = headers
-            .get("x-forwarded-for")
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.split(',').next())
+        if let Some(first) =
+            headers.get("x-forwarded-for").and_then(|v| v.to_str().ok()).and_then(|v| v.split(',').next())
         {
             return first.trim().to_string();
         }
@@ -56,12 +54,7 @@ pub async fn login(
     form: Result<Form<LoginForm>, FormRejection>,
 ) -> Response {
     let html = wants_html(&headers);
-    let invalid = || {
-        ApiError::bad(
-            "请填写 11 位手机号和密码。",
-            "Enter an 11-digit mobile number and the password.",
-        )
-    };
+    let invalid = || ApiError::bad("请填写 11 位手机号和密码。", "Enter an 11-digit mobile number and the password.");
     let Ok(Form(form)) = form else {
         return login_error(html, "invalid", invalid());
     };
@@ -85,15 +78,10 @@ pub async fn login(
         Err(e) => return ApiError::from(e).into_response(),
     };
     // Verify even for an unknown phone, so timing does not reveal which phones exist.
-    let stored = user
-        .as_ref()
-        .map(|u| u.password_hash.as_str())
-        .unwrap_or(password::decoy_hash());
+    let stored = user.as_ref().map(|u| u.password_hash.as_str()).unwrap_or(password::decoy_hash());
     let password_ok = {
         let (pw, stored) = (form.password.clone(), stored.to_string());
-        tokio::task::spawn_blocking(move || password::verify(&pw, &stored))
-            .await
-            .unwrap_or(false)
+        tokio::task::spawn_blocking(move || password::verify(&pw, &stored)).await.unwrap_or(false)
     };
     let user = match user {
         Some(u) if password_ok => u,
@@ -128,28 +116,13 @@ pub async fn login(
     let token = session::new_token();
     let now = chrono::Utc::now().timestamp_millis();
     let ttl = state.config.session_ttl;
-    if let Err(e) = state
-        .store
-        .create_session(
-            &session::token_hash(&token),
-            &user.id,
-            now,
-            now + ttl.as_millis() as i64,
-        )
-        .await
+    if let Err(e) =
+        state.store.create_session(&session::token_hash(&token), &user.id, now, now + ttl.as_millis() as i64).await
     {
         return ApiError::from(e).into_response();
     }
-    let _ = crate::audit::record(
-        &state,
-        None,
-        user.station_id.as_deref(),
-        "session.login",
-        "user",
-        &user.id,
-        ip_key,
-    )
-    .await;
+    let _ =
+        crate::audit::record(&state, None, user.station_id.as_deref(), "session.login", "user", &user.id, ip_key).await;
 
     let home = user.role.home_path();
     let mut resp = if html {
@@ -157,9 +130,7 @@ pub async fn login(
     } else {
         Json(serde_json::json!({ "home": home, "role": user.role })).into_response()
     };
-    if let Ok(v) =
-        HeaderValue::from_str(&session::session_cookie(tls, &token, ttl.as_secs().max(1)))
-    {
+    if let Ok(v) = HeaderValue::from_str(&session::session_cookie(tls, &token, ttl.as_secs().max(1))) {
         resp.headers_mut().append(header::SET_COOKIE, v);
     }
     resp

@@ -9,13 +9,7 @@ use axum::{
 };
 use tracing::instrument;
 
-async fn set_active(
-    state: AppState,
-    who: MaybePrincipal,
-    id: String,
-    headers: HeaderMap,
-    active: bool,
-) -> Response {
+async fn set_active(state: AppState, who: MaybePrincipal, id: String, headers: HeaderMap, active: bool) -> Response {
     match service::set_member_active(&state, who.0.as_ref(), &id, active).await {
         Err(e) => e.into_response(),
         Ok(()) => {

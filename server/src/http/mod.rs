@@ -32,10 +32,7 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/me", get(login::me))
         .route("/api/v1/county", get(stations::county))
         .route("/api/v1/stations/{id}", get(stations::station))
-        .route(
-            "/api/v1/stations/{id}/address-book",
-            get(stations::address_book),
-        )
+        .route("/api/v1/stations/{id}/address-book", get(stations::address_book))
         .route("/api/v1/stations/{id}/audit", get(stations::audit))
         .route("/api/v1/users/{id}/deactivate", post(members::deactivate))
         .route("/api/v1/users/{id}/reactivate", post(members::reactivate))
@@ -69,39 +66,24 @@ pub fn router(state: AppState) -> Router {
 
     api.merge(pages)
         .layer(middleware::from_fn_with_state(state.clone(), pages::guard))
-        .layer(middleware::from_fn_with_state(
-            state.clone(),
-            crate::auth::csrf::layer,
-        ))
-        .layer(middleware::from_fn_with_state(
-            state.clone(),
-            headers::security_headers,
-        ))
+        .layer(middleware::from_fn_with_state(state.clone(), crate::auth::csrf::layer))
+        .layer(middleware::from_fn_with_state(state.clone(), headers::security_headers))
         .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
         .layer(CompressionLayer::new())
         .layer(TraceLayer::new_for_http())
         .with_state(state)
 }
 
-async fn server_fn(
-    req: axum::extract::Request,
-    backend: SharedBackend,
-) -> axum::response::Response {
+async fn server_fn(req: axum::extract::Request, backend: SharedBackend) -> axum::response::Response {
     use axum::response::IntoResponse;
-    leptos_axum::handle_server_fns_with_context(
-        move || leptos::prelude::provide_context(backend.clone()),
-        req,
-    )
-    .await
-    .into_response()
+    leptos_axum::handle_server_fns_with_context(move || leptos::prelude::provide_context(backend.clone()), req)
+        .await
+        .into_response()
 }
 
 /// True when the client is a browser navigating (a form post), not a script.
 pub fn wants_html(headers: &axum::http::HeaderMap) -> bool {
-    headers
-        .get(axum::http::header::ACCEPT)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|a| a.contains("text/html"))
+    headers.get(axum::http::header::ACCEPT).and_then(|v| v.to_str().ok()).is_some_and(|a| a.contains("text/html"))
 }
 
 /// The path of the page a form was posted from, to send the browser back to.

@@ -16,17 +16,12 @@ use std::path::Path;
 pub fn build_id(site_root: &Path) -> String {
     let mut hasher = Sha256::new();
     let pkg = site_root.join("pkg");
-    let mut files: Vec<_> = std::fs::read_dir(&pkg)
-        .map(|d| d.filter_map(Result::ok).map(|e| e.path()).collect())
-        .unwrap_or_default();
+    let mut files: Vec<_> =
+        std::fs::read_dir(&pkg).map(|d| d.filter_map(Result::ok).map(|e| e.path()).collect()).unwrap_or_default();
     files.sort();
     for f in files {
         if let Ok(bytes) = std::fs::read(&f) {
-            hasher.update(
-                f.file_name()
-                    .map(|n| n.as_encoded_bytes())
-                    .unwrap_or_default(),
-            );
+            hasher.update(f.file_name().map(|n| n.as_encoded_bytes()).unwrap_or_default());
             hasher.update(&bytes);
         }
     }
@@ -35,12 +30,7 @@ pub fn build_id(site_root: &Path) -> String {
             hasher.update(&bytes);
         }
     }
-    hasher
-        .finalize()
-        .iter()
-        .take(8)
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    hasher.finalize().iter().take(8).map(|b| format!("{b:02x}")).collect()
 }
 
 /// `public/sw.js` with this build's version filled in. Served with no-cache so
@@ -56,10 +46,7 @@ pub async fn service_worker(State(state): State<AppState>) -> Response {
     let body = template.replace("__YINLING_BUILD_ID__", &state.build_id);
     (
         [
-            (
-                header::CONTENT_TYPE,
-                HeaderValue::from_static("text/javascript; charset=utf-8"),
-            ),
+            (header::CONTENT_TYPE, HeaderValue::from_static("text/javascript; charset=utf-8")),
             (header::CACHE_CONTROL, HeaderValue::from_static("no-cache")),
         ],
         body,
@@ -72,11 +59,7 @@ pub async fn healthz(State(state): State<AppState>) -> Response {
         Ok(_) => ([(header::CACHE_CONTROL, "no-store")], "ok").into_response(),
         Err(e) => {
             tracing::error!(error = %e, "health check: database unreachable");
-            (
-                StatusCode::SERVICE_UNAVAILABLE,
-                [(header::CACHE_CONTROL, "no-store")],
-                "database unavailable",
-            )
+            (StatusCode::SERVICE_UNAVAILABLE, [(header::CACHE_CONTROL, "no-store")], "database unavailable")
                 .into_response()
         }
     }
@@ -93,9 +76,7 @@ pub struct PrefsQuery {
 pub async fn prefs(headers: HeaderMap, Query(q): Query<PrefsQuery>) -> Response {
     let mut resp = Redirect::to(&super::referer_path(&headers, "/")).into_response();
     let mut set = |name: &str, value: &str| {
-        if let Ok(v) = HeaderValue::from_str(&format!(
-            "{name}={value}; Path=/; Max-Age=31536000; SameSite=Strict"
-        )) {
+        if let Ok(v) = HeaderValue::from_str(&format!("{name}={value}; Path=/; Max-Age=31536000; SameSite=Strict")) {
             resp.headers_mut().append(header::SET_COOKIE, v);
         }
     };

@@ -20,9 +20,7 @@ pub async fn station(
     MaybePrincipal(who): MaybePrincipal,
     Path(id): Path<String>,
 ) -> ApiResult<Json<StationHome>> {
-    service::station_home(&state, who.as_ref(), Some(id))
-        .await
-        .map(Json)
+    service::station_home(&state, who.as_ref(), Some(id)).await.map(Json)
 }
 
 #[instrument(skip_all, err(Debug))]
@@ -32,11 +30,7 @@ pub async fn address_book(
     Path(id): Path<String>,
 ) -> ApiResult<Json<AddressBook>> {
     authorize(who.as_ref(), Action::ViewAddressBook, Some(&id))?;
-    state
-        .store
-        .station(&id)
-        .await?
-        .ok_or_else(ApiError::not_found)?;
+    state.store.station(&id).await?.ok_or_else(ApiError::not_found)?;
     Ok(Json(state.store.address_book(&id).await?))
 }
 

@@ -46,13 +46,7 @@ pub trait Store: Send + Sync + 'static {
     /// Returns false when no such user exists.
     async fn set_user_active(&self, id: &str, active: bool) -> StoreResult<bool>;
 
-    async fn create_session(
-        &self,
-        token_hash: &str,
-        user_id: &str,
-        now_ms: i64,
-        expires_ms: i64,
-    ) -> StoreResult<()>;
+    async fn create_session(&self, token_hash: &str, user_id: &str, now_ms: i64, expires_ms: i64) -> StoreResult<()>;
     /// The active user behind a live (unexpired) session.
     async fn session_user(&self, token_hash: &str, now_ms: i64) -> StoreResult<Option<UserRow>>;
     async fn delete_session(&self, token_hash: &str) -> StoreResult<()>;
@@ -64,11 +58,7 @@ pub trait Store: Send + Sync + 'static {
     async fn address_book(&self, station_id: &str) -> StoreResult<AddressBook>;
 
     async fn audit(&self, entry: &AuditEntry) -> StoreResult<()>;
-    async fn audit_entries(
-        &self,
-        station_id: Option<&str>,
-        limit: i64,
-    ) -> StoreResult<Vec<AuditEntry>>;
+    async fn audit_entries(&self, station_id: Option<&str>, limit: i64) -> StoreResult<Vec<AuditEntry>>;
 }
 
 /// Open the store `DATABASE_URL` names and bring its schema up to date.

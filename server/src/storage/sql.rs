@@ -5,9 +5,7 @@
 use super::*;
 use sqlx::{
     postgres::{PgConnectOptions, PgPoolOptions, PgRow},
-    sqlite::{
-        SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteRow, SqliteSynchronous,
-    },
+    sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteRow, SqliteSynchronous},
     Row,
 };
 use std::{str::FromStr, time::Duration};
@@ -32,10 +30,7 @@ impl SqliteStore {
                     .map_err(|e| StoreError::Corrupt(format!("cannot create {parent:?}: {e}")))?;
             }
         }
-        let pool = SqlitePoolOptions::new()
-            .max_connections(8)
-            .connect_with(opts)
-            .await?;
+        let pool = SqlitePoolOptions::new().max_connections(8).connect_with(opts).await?;
         sqlx::migrate!("./migrations/sqlite").run(&pool).await?;
         Ok(Self { pool })
     }
@@ -48,10 +43,7 @@ pub struct PgStore {
 impl PgStore {
     pub async fn connect(url: &str) -> StoreResult<Self> {
         let opts = PgConnectOptions::from_str(url)?;
-        let pool = PgPoolOptions::new()
-            .max_connections(16)
-            .connect_with(opts)
-            .await?;
+        let pool = PgPoolOptions::new().max_connections(16).connect_with(opts).await?;
         sqlx::migrate!("./migrations/postgres").run(&pool).await?;
         Ok(Self { pool })
     }
@@ -61,9 +53,9 @@ fn role_of(s: &str) -> StoreResult<Role> {
     Role::parse(s).ok_or_else(|| StoreError::Corrupt(format!("unknown role {s:?}")))
 }
 
-const USER_COLS: &str =
-    "id, phone, name, role, station_id, password_hash, active, former_field, specialties";
-const STATION_COLS: &str = "s.id, s.street_id, st.name AS street_name, s.name, s.community, s.address, s.opening_hours, s.services";
+const USER_COLS: &str = "id, phone, name, role, station_id, password_hash, active, former_field, specialties";
+const STATION_COLS: &str =
+    "s.id, s.street_id, st.name AS street_name, s.name, s.community, s.address, s.opening_hours, s.services";
 
 macro_rules! sql_store {
     ($store:ident, $row:ty, $backend:expr) => {

@@ -40,13 +40,8 @@ pub async fn fresh_database(db: Db) -> (String, Option<tempfile::TempDir>) {
         Db::Postgres => {
             let admin = std::env::var("YINLING_TEST_PG_URL").unwrap();
             let name = format!("yl_test_{}", uuid::Uuid::new_v4().simple());
-            let mut conn = sqlx::PgConnection::connect(&admin)
-                .await
-                .expect("connect to the test PostgreSQL");
-            sqlx::query(&format!("CREATE DATABASE {name}"))
-                .execute(&mut conn)
-                .await
-                .unwrap();
+            let mut conn = sqlx::PgConnection::connect(&admin).await.expect("connect to the test PostgreSQL");
+            sqlx::query(&format!("CREATE DATABASE {name}")).execute(&mut conn).await.unwrap();
             let base = admin.rsplit_once('/').unwrap().0;
             (format!("{base}/{name}"), None)
         }
@@ -93,13 +88,7 @@ impl TestServer {
             .await
             .unwrap();
         });
-        TestServer {
-            base,
-            state,
-            db,
-            shutdown: Some(tx),
-            _dir: dir,
-        }
+        TestServer { base, state, db, shutdown: Some(tx), _dir: dir }
     }
 
     pub fn store(&self) -> &Arc<dyn Store> {
@@ -109,22 +98,10 @@ impl TestServer {
     /// A browser-like client with its own cookie jar, having visited the start page.
     pub async fn visitor(&self) -> Visitor {
         let jar = Arc::new(reqwest::cookie::Jar::default());
-        let client = Client::builder()
-            .cookie_provider(jar.clone())
-            .redirect(Policy::none())
-            .build()
-            .unwrap();
-        let v = Visitor {
-            client,
-            jar,
-            base: self.base.clone(),
-        };
+        let client = Client::builder().cookie_provider(jar.clone()).redirect(Policy::none()).build().unwrap();
+        let v = Visitor { client, jar, base: self.base.clone() };
         let r = v.get("/").await;
-        assert!(
-            r.status().is_success(),
-            "start page answered {}",
-            r.status()
-        );
+        assert!(r.status().is_success(), "start page answered {}", r.status());
         v
     }
 
@@ -138,13 +115,7 @@ impl TestServer {
 
     /// Station ids of the demo county, in a stable order (by street, then name).
     pub async fn station_ids(&self) -> Vec<String> {
-        self.store()
-            .stations()
-            .await
-            .unwrap()
-            .into_iter()
-            .map(|s| s.id)
-            .collect()
+        self.store().stations().await.unwrap().into_iter().map(|s| s.id).collect()
     }
 }
 
@@ -176,31 +147,20 @@ impl Visitor {
     }
 
     pub fn csrf(&self) -> String {
-        self.cookie("yl_csrf")
-            .expect("the first visit sets the CSRF cookie")
+        self.cookie("yl_csrf").expect("the first visit sets the CSRF cookie")
     }
 
     pub async fn get(&self, path: &str) -> Response {
-        self.client
-            .get(format!("{}{path}", self.base))
-            .send()
-            .await
-            .unwrap()
+        self.client.get(format!("{}{path}", self.base)).send().await.unwrap()
     }
 
     pub async fn get_html(&self, path: &str) -> Response {
-        self.client
-            .get(format!("{}{path}", self.base))
-            .header(header::ACCEPT, "text/html")
-            .send()
-            .await
-            .unwrap()
+        self.client.get(format!("{}{path}", self.base)).header(header::ACCEPT, "text/html").send().await.unwrap()
     }
 
     /// Post a form with this visitor's CSRF token, asking for JSON back.
     pub async fn post_form(&self, path: &str, fields: &[(&str, &str)]) -> Response {
-        let mut all: Vec<(&str, String)> =
-            fields.iter().map(|(k, v)| (*k, v.to_string())).collect();
+        let mut all: Vec<(&str, String)> = fields.iter().map(|(k, v)| (*k, v.to_string())).collect();
         all.push(("csrf_token", self.csrf()));
         self.client
             .post(format!("{}{path}", self.base))
@@ -223,8 +183,7 @@ impl Visitor {
     }
 
     pub async fn login(&self, phone: &str, password: &str) -> Response {
-        self.post_form("/api/v1/login", &[("phone", phone), ("password", password)])
-            .await
+        self.post_form("/api/v1/login", &[("phone", phone), ("password", password)]).await
     }
 }
 
@@ -232,9 +191,5 @@ impl Visitor {
 pub async fn message(r: Response) -> (u16, String, String) {
     let status = r.status().as_u16();
     let v: serde_json::Value = r.json().await.unwrap_or_default();
-    (
-        status,
-        v["error"].as_str().unwrap_or("").to_string(),
-        v["message"].as_str().unwrap_or("").to_string(),
-    )
+    (status, v["error"].as_str().unwrap_or("").to_string(), v["message"].as_str().unwrap_or("").to_string())
 }

@@ -19,11 +19,7 @@ impl Default for Backoff {
 
 impl Backoff {
     pub fn new(base_ms: u64, cap_ms: u64) -> Self {
-        Backoff {
-            base_ms,
-            cap_ms,
-            failures: 0,
-        }
+        Backoff { base_ms, cap_ms, failures: 0 }
     }
 
     /// Upper bound of the next delay: `min(cap, base * 2^failures)`.

@@ -67,13 +67,7 @@ impl ClientState {
         }
     }
 
-    fn op(
-        &mut self,
-        op_id: Uuid,
-        target: (RecordKind, Uuid, Uuid),
-        body: OpBody,
-        now_ms: u64,
-    ) -> Op {
+    fn op(&mut self, op_id: Uuid, target: (RecordKind, Uuid, Uuid), body: OpBody, now_ms: u64) -> Op {
         let (kind, station_id, record_id) = target;
         let op = Op {
             op_id,
@@ -100,12 +94,7 @@ impl ClientState {
         fields: BTreeMap<String, FieldValue>,
         now_ms: u64,
     ) -> Op {
-        self.op(
-            op_id,
-            (kind, station_id, record_id),
-            OpBody::Create { fields },
-            now_ms,
-        )
+        self.op(op_id, (kind, station_id, record_id), OpBody::Create { fields }, now_ms)
     }
 
     /// Edit fields of a record in the local view. Each edit is based on the
@@ -151,9 +140,7 @@ impl ClientState {
 
     /// The next push, if anything is pending and nothing is in flight.
     pub fn push_request(&mut self, max_ops: usize, app_version: &str) -> Option<PushRequest> {
-        let ops = self
-            .outbox
-            .next_batch(max_ops.min(crate::wire::MAX_BATCH_OPS));
+        let ops = self.outbox.next_batch(max_ops.min(crate::wire::MAX_BATCH_OPS));
         if ops.is_empty() {
             return None;
         }
@@ -177,12 +164,7 @@ impl ClientState {
     }
 
     pub fn pull_request(&self, limit: u32) -> PullRequest {
-        PullRequest {
-            protocol: PROTOCOL_VERSION,
-            device_id: self.device_id,
-            cursor: self.replica.cursor(),
-            limit,
-        }
+        PullRequest { protocol: PROTOCOL_VERSION, device_id: self.device_id, cursor: self.replica.cursor(), limit }
     }
 
     pub fn on_pull_response(&mut self, resp: &PullResponse, now_ms: u64) {
@@ -201,11 +183,7 @@ impl ClientState {
     fn view_ops(&self) -> impl Iterator<Item = Cow<'_, Op>> {
         self.outbox.entries().iter().filter_map(|e| {
             if let Some(rev) = e.committed_rev() {
-                if self
-                    .replica
-                    .get(e.op.record_id)
-                    .is_some_and(|r| r.rev >= rev)
-                {
+                if self.replica.get(e.op.record_id).is_some_and(|r| r.rev >= rev) {
                     return None;
                 }
             }
@@ -215,10 +193,7 @@ impl ClientState {
 
     /// What to show for a record: the server state with local ops on top.
     pub fn view(&self, record_id: Uuid) -> Option<RecordState> {
-        let ops: Vec<Cow<'_, Op>> = self
-            .view_ops()
-            .filter(|o| o.record_id == record_id)
-            .collect();
+        let ops: Vec<Cow<'_, Op>> = self.view_ops().filter(|o| o.record_id == record_id).collect();
         layered(self.replica.get(record_id), ops.iter().map(|o| &**o))
     }
 
@@ -228,8 +203,7 @@ impl ClientState {
         for op in self.view_ops() {
             by_record.entry(op.record_id).or_default().push(op);
         }
-        let mut out: BTreeMap<Uuid, RecordState> =
-            self.replica.records().map(|r| (r.id, r.clone())).collect();
+        let mut out: BTreeMap<Uuid, RecordState> = self.replica.records().map(|r| (r.id, r.clone())).collect();
         for (id, ops) in by_record {
             match layered(out.get(&id), ops.iter().map(|o| &**o)) {
                 Some(r) => {

@@ -120,23 +120,15 @@ impl Outbox {
     /// quarantined right away instead of blocking sends.
     pub fn push(&mut self, op: Op) {
         let state = if op.wire_size() > MAX_OP_BYTES {
-            EntryState::Quarantined {
-                reason: RejectReason::new(RejectCode::TooLarge),
-            }
+            EntryState::Quarantined { reason: RejectReason::new(RejectCode::TooLarge) }
         } else {
             EntryState::Pending
         };
-        self.entries.push(OutboxEntry {
-            op,
-            state,
-            attempts: 0,
-        });
+        self.entries.push(OutboxEntry { op, state, attempts: 0 });
     }
 
     fn unsent(&self) -> impl Iterator<Item = &OutboxEntry> {
-        self.entries
-            .iter()
-            .filter(|e| matches!(e.state, EntryState::Pending | EntryState::InFlight))
+        self.entries.iter().filter(|e| matches!(e.state, EntryState::Pending | EntryState::InFlight))
     }
 
     /// Ops the server has not committed yet (pending and in flight), in order.
@@ -150,10 +142,7 @@ impl Outbox {
     }
 
     pub fn in_flight_count(&self) -> usize {
-        self.entries
-            .iter()
-            .filter(|e| e.state == EntryState::InFlight)
-            .count()
+        self.entries.iter().filter(|e| e.state == EntryState::InFlight).count()
     }
 
     pub fn quarantined(&self) -> impl Iterator<Item = (&Op, &RejectReason)> {
@@ -236,15 +225,15 @@ impl Outbox {
     /// A complete pull (last page, `has_more == false`) reached `cursor`:
     /// committed entries at or below it are now in the replica; forget them.
     pub fn on_pulled(&mut self, cursor: u64) {
-        self.entries
-            .retain(|e| e.committed_rev().is_none_or(|rev| rev > cursor));
+        self.entries.retain(|e| e.committed_rev().is_none_or(|rev| rev > cursor));
     }
 
     /// The envoy acknowledged a quarantined entry: remove it.
     pub fn dismiss(&mut self, op_id: Uuid) -> Option<OutboxEntry> {
-        let i = self.entries.iter().position(|e| {
-            e.op.op_id == op_id && matches!(e.state, EntryState::Quarantined { .. })
-        })?;
+        let i = self
+            .entries
+            .iter()
+            .position(|e| e.op.op_id == op_id && matches!(e.state, EntryState::Quarantined { .. }))?;
         Some(self.entries.remove(i))
     }
 }

@@ -45,10 +45,7 @@ impl LocalReplica {
             for f in state.fields.values() {
                 max_hlc = Some(max_hlc.map_or(f.hlc, |m| m.max(f.hlc)));
             }
-            let newer = self
-                .records
-                .get(&state.id)
-                .is_none_or(|old| state.rev > old.rev);
+            let newer = self.records.get(&state.id).is_none_or(|old| state.rev > old.rev);
             if newer {
                 self.records.insert(state.id, state.clone());
             }
@@ -59,12 +56,7 @@ impl LocalReplica {
 }
 
 fn local(op: &Op, value: FieldValue) -> FieldState {
-    FieldState {
-        value,
-        rev: 0,
-        hlc: op.hlc,
-        author: op.author,
-    }
+    FieldState { value, rev: 0, hlc: op.hlc, author: op.author }
 }
 
 /// Layer one local (not yet committed) op on a record state, as the server
@@ -72,11 +64,8 @@ fn local(op: &Op, value: FieldValue) -> FieldState {
 pub fn layer_op(state: Option<RecordState>, op: &Op) -> Option<RecordState> {
     match (&op.body, state) {
         (OpBody::Create { fields }, None) => {
-            let mut fs: BTreeMap<String, FieldState> = fields
-                .iter()
-                .filter(|(_, v)| !v.is_null())
-                .map(|(k, v)| (k.clone(), local(op, v.clone())))
-                .collect();
+            let mut fs: BTreeMap<String, FieldState> =
+                fields.iter().filter(|(_, v)| !v.is_null()).map(|(k, v)| (k.clone(), local(op, v.clone()))).collect();
             if op.kind == RecordKind::Case && !fs.contains_key("status") {
                 fs.insert("status".into(), local(op, case_status::REGISTERED.into()));
             }
@@ -97,8 +86,7 @@ pub fn layer_op(state: Option<RecordState>, op: &Op) -> Option<RecordState> {
         }
         (OpBody::Update { changes }, Some(mut r)) => {
             for ch in changes {
-                r.fields
-                    .insert(ch.field.clone(), local(op, ch.value.clone()));
+                r.fields.insert(ch.field.clone(), local(op, ch.value.clone()));
             }
             r.recompute_handlers();
             Some(r)
@@ -112,9 +100,6 @@ pub fn layer_op(state: Option<RecordState>, op: &Op) -> Option<RecordState> {
 }
 
 /// The state to show: the server state with the given local ops on top.
-pub fn layered<'a>(
-    base: Option<&RecordState>,
-    ops: impl IntoIterator<Item = &'a Op>,
-) -> Option<RecordState> {
+pub fn layered<'a>(base: Option<&RecordState>, ops: impl IntoIterator<Item = &'a Op>) -> Option<RecordState> {
     ops.into_iter().fold(base.cloned(), layer_op)
 }

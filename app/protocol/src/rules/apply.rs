@@ -22,12 +22,7 @@ use crate::schema::{self, case_status};
 use crate::wire::{ConflictRef, Outcome};
 
 fn unchanged(outcome: Outcome) -> Effect {
-    Effect {
-        record: None,
-        conflicts: Vec::new(),
-        resolved: Vec::new(),
-        outcome,
-    }
+    Effect { record: None, conflicts: Vec::new(), resolved: Vec::new(), outcome }
 }
 
 /// True if `stored` was written without the device of `op` having seen it.
@@ -36,12 +31,7 @@ fn unseen_by(stored: &FieldState, base_rev: u64, op: &Op) -> bool {
 }
 
 fn field_state(op: &Op, value: FieldValue, rev: u64) -> FieldState {
-    FieldState {
-        value,
-        rev,
-        hlc: op.hlc,
-        author: op.author,
-    }
+    FieldState { value, rev, hlc: op.hlc, author: op.author }
 }
 
 pub(super) fn create(
@@ -63,20 +53,12 @@ pub(super) fn create(
         };
     }
     schema::validate_create(op.kind, fields)?;
-    let mut values: BTreeMap<String, FieldValue> = fields
-        .iter()
-        .filter(|(_, v)| !v.is_null())
-        .map(|(k, v)| (k.clone(), v.clone()))
-        .collect();
+    let mut values: BTreeMap<String, FieldValue> =
+        fields.iter().filter(|(_, v)| !v.is_null()).map(|(k, v)| (k.clone(), v.clone())).collect();
     if op.kind == RecordKind::Case {
-        let status = values
-            .entry("status".to_owned())
-            .or_insert_with(|| Value::from(case_status::REGISTERED));
+        let status = values.entry("status".to_owned()).or_insert_with(|| Value::from(case_status::REGISTERED));
         if status.as_str() != Some(case_status::REGISTERED) {
-            return Err(status_error(
-                "新登记的事项状态只能是“登记”",
-                "a new case must start as registered",
-            ));
+            return Err(status_error("新登记的事项状态只能是“登记”", "a new case must start as registered"));
         }
     }
     let rev = revs.next_rev();
@@ -84,10 +66,7 @@ pub(super) fn create(
         kind: op.kind,
         id: op.record_id,
         station_id: op.station_id,
-        fields: values
-            .into_iter()
-            .map(|(k, v)| (k, field_state(op, v, rev)))
-            .collect(),
+        fields: values.into_iter().map(|(k, v)| (k, field_state(op, v, rev))).collect(),
         deleted: false,
         rev,
         created_op: op.op_id,
@@ -96,21 +75,14 @@ pub(super) fn create(
         handlers: Vec::new(),
     };
     record.recompute_handlers();
-    Ok(Effect {
-        record: Some(record),
-        conflicts: Vec::new(),
-        resolved: Vec::new(),
-        outcome: Outcome::Applied { rev },
-    })
+    Ok(Effect { record: Some(record), conflicts: Vec::new(), resolved: Vec::new(), outcome: Outcome::Applied { rev } })
 }
 
 /// The op must address the stored record as it is (kind, station).
 fn check_target(op: &Op, cur: &RecordState) -> Result<(), RejectReason> {
     if cur.kind != op.kind {
-        return Err(RejectReason::new(RejectCode::Malformed).detail(
-            "记录类型与已保存的不一致",
-            "kind differs from the stored record",
-        ));
+        return Err(RejectReason::new(RejectCode::Malformed)
+            .detail("记录类型与已保存的不一致", "kind differs from the stored record"));
     }
     if cur.station_id != op.station_id {
         return Err(RejectReason::new(RejectCode::WrongStation));
@@ -127,11 +99,7 @@ fn status_zh(code: &str) -> &str {
 }
 
 /// Case status rules on the edits that will actually be applied.
-fn check_case_status(
-    caller: &Caller,
-    cur: &RecordState,
-    applied: &[&FieldChange],
-) -> Result<(), RejectReason> {
+fn check_case_status(caller: &Caller, cur: &RecordState, applied: &[&FieldChange]) -> Result<(), RejectReason> {
     let find = |name: &str| applied.iter().find(|c| c.field == name);
     let status_change = find("status");
     if let Some(ch) = status_change {
@@ -148,20 +116,11 @@ fn check_case_status(
     if status_change.is_none() && find("referred_to").is_none() {
         return Ok(());
     }
-    let status = status_change
-        .map(|c| &c.value)
-        .or(cur.value("status"))
-        .and_then(Value::as_str);
-    let referred_to = find("referred_to")
-        .map(|c| &c.value)
-        .or(cur.value("referred_to"))
-        .and_then(Value::as_str)
-        .unwrap_or_default();
+    let status = status_change.map(|c| &c.value).or(cur.value("status")).and_then(Value::as_str);
+    let referred_to =
+        find("referred_to").map(|c| &c.value).or(cur.value("referred_to")).and_then(Value::as_str).unwrap_or_default();
     if status == Some(case_status::REFERRED) && referred_to.trim().is_empty() {
-        return Err(status_error(
-            "转交时须填写转交单位",
-            "referred requires a non-empty referred_to",
-        ));
+        return Err(status_error("转交时须填写转交单位", "referred requires a non-empty referred_to"));
     }
     Ok(())
 }
@@ -188,8 +147,9 @@ pub(super) fn update(
     let mut seen = BTreeSet::new();
     for ch in changes {
         if !seen.insert(ch.field.as_str()) {
-            return Err(RejectReason::new(RejectCode::Malformed)
-                .detail("同一字段重复修改", "field changed twice in one op"));
+            return Err(
+                RejectReason::new(RejectCode::Malformed).detail("同一字段重复修改", "field changed twice in one op")
+            );
         }
         schema::validate_change(op.kind, &ch.field, &ch.value)?;
         if !ch.resolves.is_empty() && !caller.can_resolve_conflicts() {
@@ -247,8 +207,7 @@ pub(super) fn update(
         rev = revs.next_rev();
         let mut next = cur.clone();
         for ch in &applied {
-            next.fields
-                .insert(ch.field.clone(), field_state(op, ch.value.clone(), rev));
+            next.fields.insert(ch.field.clone(), field_state(op, ch.value.clone(), rev));
         }
         next.rev = rev;
         next.recompute_handlers();
@@ -259,21 +218,10 @@ pub(super) fn update(
     } else {
         Outcome::Conflict {
             rev,
-            conflicts: conflicts
-                .iter()
-                .map(|c| ConflictRef {
-                    id: c.id,
-                    field: c.field.clone(),
-                })
-                .collect(),
+            conflicts: conflicts.iter().map(|c| ConflictRef { id: c.id, field: c.field.clone() }).collect(),
         }
     };
-    Ok(Effect {
-        record,
-        conflicts,
-        resolved,
-        outcome,
-    })
+    Ok(Effect { record, conflicts, resolved, outcome })
 }
 
 pub(super) fn delete(
@@ -298,10 +246,5 @@ pub(super) fn delete(
     let mut next = cur.clone();
     next.deleted = true;
     next.rev = rev;
-    Ok(Effect {
-        record: Some(next),
-        conflicts: Vec::new(),
-        resolved: Vec::new(),
-        outcome: Outcome::Applied { rev },
-    })
+    Ok(Effect { record: Some(next), conflicts: Vec::new(), resolved: Vec::new(), outcome: Outcome::Applied { rev } })
 }

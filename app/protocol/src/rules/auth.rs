@@ -16,9 +16,7 @@ use crate::reason::{RejectCode, RejectReason};
 use crate::record::{RecordKind, RecordState};
 
 fn home(caller: &Caller) -> Result<Uuid, RejectReason> {
-    caller
-        .station_id
-        .ok_or_else(|| RejectReason::new(RejectCode::Forbidden))
+    caller.station_id.ok_or_else(|| RejectReason::new(RejectCode::Forbidden))
 }
 
 fn same_station(caller: &Caller, station: Uuid) -> Result<(), RejectReason> {

@@ -148,10 +148,7 @@ pub fn decide(
             record: None,
             conflicts: Vec::new(),
             resolved_conflicts: Vec::new(),
-            result: OpResult {
-                op_id: op.op_id,
-                outcome: prior.outcome.as_duplicate(),
-            },
+            result: OpResult { op_id: op.op_id, outcome: prior.outcome.as_duplicate() },
             store_result: false,
         };
     }
@@ -165,10 +162,7 @@ pub fn decide(
         record: effect.record,
         conflicts: effect.conflicts,
         resolved_conflicts: effect.resolved,
-        result: OpResult {
-            op_id: op.op_id,
-            outcome: effect.outcome,
-        },
+        result: OpResult { op_id: op.op_id, outcome: effect.outcome },
         store_result: true,
     }
 }

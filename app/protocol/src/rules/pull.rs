@@ -28,10 +28,7 @@ pub fn visible_to(caller: &Caller, record: &RecordState) -> bool {
     match caller.role {
         Role::Admin => true,
         Role::Staff => own_station,
-        Role::Envoy => {
-            own_station
-                || (record.kind == RecordKind::Case && record.handlers.contains(&caller.user_id))
-        }
+        Role::Envoy => own_station || (record.kind == RecordKind::Case && record.handlers.contains(&caller.user_id)),
     }
 }
 
@@ -52,18 +49,11 @@ where
             has_more = true;
             break;
         }
-        debug_assert!(
-            record.rev >= next_cursor,
-            "candidates must be sorted by rev"
-        );
+        debug_assert!(record.rev >= next_cursor, "candidates must be sorted by rev");
         next_cursor = next_cursor.max(record.rev);
         if visible_to(caller, record) {
             changes.push(record.clone());
         }
     }
-    PullResponse {
-        changes,
-        next_cursor,
-        has_more,
-    }
+    PullResponse { changes, next_cursor, has_more }
 }

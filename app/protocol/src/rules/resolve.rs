@@ -39,16 +39,11 @@ pub fn resolve_conflict(
         return Err(RejectReason::new(RejectCode::Forbidden));
     }
     if conflict.record_id != current.id || conflict.kind != current.kind {
-        return Err(RejectReason::new(RejectCode::Malformed).detail(
-            "冲突与记录不对应",
-            "conflict does not belong to this record",
-        ));
+        return Err(RejectReason::new(RejectCode::Malformed)
+            .detail("冲突与记录不对应", "conflict does not belong to this record"));
     }
     let value = match resolution {
-        Resolution::KeepStored => current
-            .value(&conflict.field)
-            .cloned()
-            .unwrap_or(FieldValue::Null),
+        Resolution::KeepStored => current.value(&conflict.field).cloned().unwrap_or(FieldValue::Null),
         Resolution::TakeIncoming => conflict.incoming_value.clone(),
         Resolution::Merged(v) => v,
     };

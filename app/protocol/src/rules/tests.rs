@@ -11,25 +11,13 @@ const STATION_A: Uuid = Uuid::from_u128(0xA);
 const STATION_B: Uuid = Uuid::from_u128(0xB);
 
 fn envoy(n: u128, station: Uuid) -> Caller {
-    Caller {
-        user_id: Uuid::from_u128(n),
-        role: Role::Envoy,
-        station_id: Some(station),
-    }
+    Caller { user_id: Uuid::from_u128(n), role: Role::Envoy, station_id: Some(station) }
 }
 fn staff(n: u128, station: Uuid) -> Caller {
-    Caller {
-        user_id: Uuid::from_u128(n),
-        role: Role::Staff,
-        station_id: Some(station),
-    }
+    Caller { user_id: Uuid::from_u128(n), role: Role::Staff, station_id: Some(station) }
 }
 fn admin() -> Caller {
-    Caller {
-        user_id: Uuid::from_u128(999),
-        role: Role::Admin,
-        station_id: None,
-    }
+    Caller { user_id: Uuid::from_u128(999), role: Role::Admin, station_id: None }
 }
 
 /// A tiny in-memory server: records, results by op id, conflicts, counter.
@@ -44,13 +32,7 @@ struct Srv {
 
 impl Srv {
     fn push(&mut self, caller: &Caller, op: &Op) -> Decision {
-        let d = decide(
-            caller,
-            op,
-            self.records.get(&op.record_id),
-            self.results.get(&op.op_id),
-            &mut self.rev,
-        );
+        let d = decide(caller, op, self.records.get(&op.record_id), self.results.get(&op.op_id), &mut self.rev);
         if let Some(r) = &d.record {
             self.records.insert(r.id, r.clone());
         }
@@ -59,10 +41,7 @@ impl Srv {
         }
         for r in &d.resolved_conflicts {
             let e = self.conflicts.get_mut(&r.conflict_id).unwrap();
-            assert_eq!(
-                (e.0.record_id, e.0.field.as_str()),
-                (r.record_id, r.field.as_str())
-            );
+            assert_eq!((e.0.record_id, e.0.field.as_str()), (r.record_id, r.field.as_str()));
             e.1 = true;
         }
         if d.store_result {
@@ -71,15 +50,7 @@ impl Srv {
         d
     }
 
-    fn op(
-        &mut self,
-        who: &Caller,
-        node: u64,
-        wall: u64,
-        kind: RecordKind,
-        rec: Uuid,
-        body: OpBody,
-    ) -> Op {
+    fn op(&mut self, who: &Caller, node: u64, wall: u64, kind: RecordKind, rec: Uuid, body: OpBody) -> Op {
         self.next_op += 1;
         Op {
             op_id: Uuid::from_u128(0x1000 + self.next_op),
@@ -88,11 +59,7 @@ impl Srv {
             station_id: who.station_id.unwrap_or(STATION_A),
             kind,
             record_id: rec,
-            hlc: Hlc {
-                wall_ms: wall,
-                counter: 0,
-                node,
-            },
+            hlc: Hlc { wall_ms: wall, counter: 0, node },
             body,
         }
     }
@@ -101,25 +68,11 @@ impl Srv {
         let mut fields: BTreeMap<String, Value> =
             serde_json::from_value(json!({"title": "楼道漏水", "kind": "livelihood"})).unwrap();
         fields.extend(serde_json::from_value::<BTreeMap<String, Value>>(extra).unwrap());
-        let op = self.op(
-            who,
-            node,
-            1_000,
-            RecordKind::Case,
-            rec,
-            OpBody::Create { fields },
-        );
+        let op = self.op(who, node, 1_000, RecordKind::Case, rec, OpBody::Create { fields });
         self.push(who, &op)
     }
 
-    fn update(
-        &mut self,
-        who: &Caller,
-        node: u64,
-        wall: u64,
-        rec: Uuid,
-        changes: Vec<FieldChange>,
-    ) -> Decision {
+    fn update(&mut self, who: &Caller, node: u64, wall: u64, rec: Uuid, changes: Vec<FieldChange>) -> Decision {
         let kind = self.records[&rec].kind;
         let mut op = self.op(who, node, wall, kind, rec, OpBody::Update { changes });
         op.station_id = self.records[&rec].station_id;
@@ -148,28 +101,14 @@ fn create_fills_status_and_handlers() {
     let e = envoy(1, STATION_A);
     let rec = Uuid::from_u128(77);
     let assignee = Uuid::from_u128(2).to_string();
-    let d = s.create_case(
-        &e,
-        1,
-        rec,
-        json!({"assignees": [assignee], "description": null}),
-    );
+    let d = s.create_case(&e, 1, rec, json!({"assignees": [assignee], "description": null}));
     assert_eq!(d.result.outcome, Outcome::Applied { rev: 1 });
     let r = &s.records[&rec];
     assert_eq!(r.str_value("status"), Some(REGISTERED));
-    assert!(
-        r.value("description").is_none(),
-        "null is not stored on create"
-    );
+    assert!(r.value("description").is_none(), "null is not stored on create");
     assert_eq!(r.handlers, vec![e.user_id, Uuid::from_u128(2)]);
-    assert_eq!(
-        (r.rev, r.created_by, r.station_id),
-        (1, e.user_id, STATION_A)
-    );
-    assert!(r
-        .fields
-        .values()
-        .all(|f| f.rev == 1 && f.author == e.user_id));
+    assert_eq!((r.rev, r.created_by, r.station_id), (1, e.user_id, STATION_A));
+    assert!(r.fields.values().all(|f| f.rev == 1 && f.author == e.user_id));
     // A case cannot be born in another status.
     let d = s.create_case(&e, 1, Uuid::from_u128(78), json!({"status": "resolved"}));
     assert_eq!(rejected(&d), RejectCode::IllegalTransition);
@@ -181,44 +120,17 @@ fn same_op_twice_is_applied_once() {
     let e = envoy(1, STATION_A);
     let rec = Uuid::from_u128(77);
     s.create_case(&e, 1, rec, json!({}));
-    let op = s.op(
-        &e,
-        1,
-        2_000,
-        RecordKind::Case,
-        rec,
-        OpBody::Update {
-            changes: vec![ch("title", 1, json!("新标题"))],
-        },
-    );
+    let op =
+        s.op(&e, 1, 2_000, RecordKind::Case, rec, OpBody::Update { changes: vec![ch("title", 1, json!("新标题"))] });
     let first = s.push(&e, &op);
     assert_eq!(first.result.outcome, Outcome::Applied { rev: 2 });
     let again = s.push(&e, &op);
-    assert_eq!(
-        again.result.outcome,
-        Outcome::Duplicate {
-            original: Box::new(Outcome::Applied { rev: 2 })
-        }
-    );
+    assert_eq!(again.result.outcome, Outcome::Duplicate { original: Box::new(Outcome::Applied { rev: 2 }) });
     assert!(!again.store_result && again.record.is_none());
     assert_eq!(s.rev, 2, "no revision spent on the duplicate");
     // Rejections are remembered too: a retry gets the same rejection back.
-    let bad = s.op(
-        &e,
-        1,
-        3_000,
-        RecordKind::Case,
-        rec,
-        OpBody::Update {
-            changes: vec![ch("title", 2, json!(""))],
-        },
-    );
-    let bad = Op {
-        body: OpBody::Update {
-            changes: vec![ch("colour", 2, json!("red"))],
-        },
-        ..bad
-    };
+    let bad = s.op(&e, 1, 3_000, RecordKind::Case, rec, OpBody::Update { changes: vec![ch("title", 2, json!(""))] });
+    let bad = Op { body: OpBody::Update { changes: vec![ch("colour", 2, json!("red"))] }, ..bad };
     assert_eq!(rejected(&s.push(&e, &bad)), RejectCode::UnknownField);
     let dup = s.push(&e, &bad);
     assert!(
@@ -241,31 +153,15 @@ fn create_with_existing_id_and_different_content_is_flagged() {
     // Different content: rejected, stored record untouched.
     let d = s.create_case(&other, 2, rec, json!({"title": "另一件事"}));
     assert_eq!(rejected(&d), RejectCode::IdCollision);
-    let fields =
-        serde_json::from_value(json!({"compound_id": Uuid::nil().to_string(), "door": "1-101"}))
-            .unwrap();
-    let op = s.op(
-        &other,
-        2,
-        5,
-        RecordKind::Household,
-        rec,
-        OpBody::Create { fields },
-    );
+    let fields = serde_json::from_value(json!({"compound_id": Uuid::nil().to_string(), "door": "1-101"})).unwrap();
+    let op = s.op(&other, 2, 5, RecordKind::Household, rec, OpBody::Create { fields });
     assert_eq!(rejected(&s.push(&other, &op)), RejectCode::IdCollision);
     assert_eq!(s.records[&rec], before);
 }
 
 #[test]
 fn every_status_transition_through_decide() {
-    let all = [
-        REGISTERED,
-        ACCEPTED,
-        IN_PROGRESS,
-        RESOLVED,
-        FOLLOW_UP,
-        REFERRED,
-    ];
+    let all = [REGISTERED, ACCEPTED, IN_PROGRESS, RESOLVED, FOLLOW_UP, REFERRED];
     let e = envoy(1, STATION_A);
     for from in all {
         for to in all {
@@ -273,13 +169,7 @@ fn every_status_transition_through_decide() {
             let rec = Uuid::from_u128(5);
             s.create_case(&e, 1, rec, json!({"referred_to": "街道司法所"}));
             // Put the case directly into `from`.
-            s.records
-                .get_mut(&rec)
-                .unwrap()
-                .fields
-                .get_mut("status")
-                .unwrap()
-                .value = json!(from);
+            s.records.get_mut(&rec).unwrap().fields.get_mut("status").unwrap().value = json!(from);
             let d = s.update(&e, 1, 2_000, rec, vec![ch("status", 1, json!(to))]);
             let allowed = from == to
                 || matches!(
@@ -290,11 +180,7 @@ fn every_status_transition_through_decide() {
                         | (RESOLVED, FOLLOW_UP)
                 );
             if allowed {
-                assert!(
-                    matches!(d.result.outcome, Outcome::Applied { .. }),
-                    "{from}->{to}: {:?}",
-                    d.result
-                );
+                assert!(matches!(d.result.outcome, Outcome::Applied { .. }), "{from}->{to}: {:?}", d.result);
                 assert_eq!(s.records[&rec].str_value("status"), Some(to));
             } else {
                 assert_eq!(rejected(&d), RejectCode::IllegalTransition, "{from}->{to}");
@@ -312,30 +198,10 @@ fn referral_needs_a_target() {
     s.create_case(&e, 1, rec, json!({}));
     let d = s.update(&e, 1, 2, rec, vec![ch("status", 1, json!(REFERRED))]);
     assert_eq!(rejected(&d), RejectCode::IllegalTransition);
-    assert!(
-        matches!(&d.result.outcome, Outcome::Rejected { reason } if reason.zh.contains("转交单位"))
-    );
-    let d = s.update(
-        &e,
-        1,
-        3,
-        rec,
-        vec![
-            ch("status", 1, json!(REFERRED)),
-            ch("referred_to", 0, json!("   ")),
-        ],
-    );
+    assert!(matches!(&d.result.outcome, Outcome::Rejected { reason } if reason.zh.contains("转交单位")));
+    let d = s.update(&e, 1, 3, rec, vec![ch("status", 1, json!(REFERRED)), ch("referred_to", 0, json!("   "))]);
     assert_eq!(rejected(&d), RejectCode::IllegalTransition);
-    let d = s.update(
-        &e,
-        1,
-        4,
-        rec,
-        vec![
-            ch("status", 1, json!(REFERRED)),
-            ch("referred_to", 0, json!("区信访办")),
-        ],
-    );
+    let d = s.update(&e, 1, 4, rec, vec![ch("status", 1, json!(REFERRED)), ch("referred_to", 0, json!("区信访办"))]);
     assert_eq!(d.result.outcome, Outcome::Applied { rev: 2 });
     // Clearing the target of a referred case is refused as well.
     let d = s.update(&e, 1, 5, rec, vec![ch("referred_to", 2, Value::Null)]);
@@ -360,39 +226,18 @@ fn concurrent_edit_keeps_both_values_and_applies_other_fields() {
         2,
         t + 7_200_000,
         rec,
-        vec![
-            ch("title", 1, json!("B的标题")),
-            ch("description", 0, json!("B补充")),
-        ],
+        vec![ch("title", 1, json!("B的标题")), ch("description", 0, json!("B补充"))],
     );
-    let Outcome::Conflict { rev, conflicts } = &d.result.outcome else {
-        panic!("{:?}", d.result)
-    };
+    let Outcome::Conflict { rev, conflicts } = &d.result.outcome else { panic!("{:?}", d.result) };
     assert_eq!(*rev, 3);
     assert_eq!(conflicts.len(), 1);
     assert_eq!(conflicts[0].field, "title");
     let c = &d.conflicts[0];
     assert_eq!(c.id, conflicts[0].id);
-    assert_eq!(
-        (c.stored.value.clone(), c.stored.author, c.stored.rev),
-        (json!("A的标题"), a.user_id, 2)
-    );
-    assert_eq!(
-        (
-            c.incoming_value.clone(),
-            c.incoming_author,
-            c.incoming_base_rev
-        ),
-        (json!("B的标题"), b.user_id, 1)
-    );
-    assert!(
-        c.incoming_hlc > c.stored.hlc,
-        "B's clock is ahead, still A's value stays"
-    );
-    assert_eq!(
-        (c.station_id, c.record_id, c.kind),
-        (STATION_A, rec, RecordKind::Case)
-    );
+    assert_eq!((c.stored.value.clone(), c.stored.author, c.stored.rev), (json!("A的标题"), a.user_id, 2));
+    assert_eq!((c.incoming_value.clone(), c.incoming_author, c.incoming_base_rev), (json!("B的标题"), b.user_id, 1));
+    assert!(c.incoming_hlc > c.stored.hlc, "B's clock is ahead, still A's value stays");
+    assert_eq!((c.station_id, c.record_id, c.kind), (STATION_A, rec, RecordKind::Case));
     let r = &s.records[&rec];
     assert_eq!(r.str_value("title"), Some("A的标题"));
     assert_eq!(r.str_value("description"), Some("B补充"));
@@ -409,9 +254,7 @@ fn concurrent_edit_keeps_both_values_and_applies_other_fields() {
                 t,
                 RecordKind::Case,
                 rec,
-                OpBody::Update {
-                    changes: vec![ch("title", 1, json!("B的标题"))],
-                },
+                OpBody::Update { changes: vec![ch("title", 1, json!("B的标题"))] },
             ))
         },
         Some(&s.records[&rec]),
@@ -433,16 +276,7 @@ fn own_earlier_edit_is_not_a_conflict() {
     s.create_case(&a, 1, rec, json!({}));
     let d = s.update(&a, 1, 2_000, rec, vec![ch("title", 0, json!("一"))]);
     assert_eq!(d.result.outcome, Outcome::Applied { rev: 2 });
-    let d = s.update(
-        &a,
-        1,
-        3_000,
-        rec,
-        vec![
-            ch("title", 0, json!("二")),
-            ch("status", 0, json!(ACCEPTED)),
-        ],
-    );
+    let d = s.update(&a, 1, 3_000, rec, vec![ch("title", 0, json!("二")), ch("status", 0, json!(ACCEPTED))]);
     assert_eq!(d.result.outcome, Outcome::Applied { rev: 3 });
     // The same user on another phone (another node) did not see it.
     let d = s.update(&a, 9, 4_000, rec, vec![ch("title", 1, json!("三"))]);
@@ -482,12 +316,7 @@ fn staff_resolution_clears_the_conflict() {
         4,
         RecordKind::Case,
         rec,
-        OpBody::Update {
-            changes: vec![FieldChange {
-                resolves: vec![conflict.id],
-                ..ch("title", 2, json!("A+"))
-            }],
-        },
+        OpBody::Update { changes: vec![FieldChange { resolves: vec![conflict.id], ..ch("title", 2, json!("A+")) }] },
     );
     forged.station_id = STATION_A;
     assert_eq!(rejected(&s.push(&a, &forged)), RejectCode::Forbidden);
@@ -499,11 +328,7 @@ fn staff_resolution_clears_the_conflict() {
         Resolution::TakeIncoming,
         Uuid::from_u128(51),
         Uuid::from_u128(3),
-        Hlc {
-            wall_ms: 5,
-            counter: 0,
-            node: 3,
-        },
+        Hlc { wall_ms: 5, counter: 0, node: 3 },
     )
     .unwrap();
     let d = s.push(&st, &op);
@@ -523,11 +348,7 @@ fn staff_resolution_clears_the_conflict() {
         Resolution::KeepStored,
         Uuid::from_u128(52),
         Uuid::from_u128(3),
-        Hlc {
-            wall_ms: 7,
-            counter: 0,
-            node: 3,
-        },
+        Hlc { wall_ms: 7, counter: 0, node: 3 },
     )
     .unwrap();
     let d = s.push(&st, &op);
@@ -560,17 +381,10 @@ fn staff_resolution_may_set_any_status() {
         Resolution::TakeIncoming,
         Uuid::from_u128(60),
         Uuid::nil(),
-        Hlc {
-            wall_ms: 7,
-            counter: 0,
-            node: 3,
-        },
+        Hlc { wall_ms: 7, counter: 0, node: 3 },
     )
     .unwrap();
-    assert!(matches!(
-        s.push(&st, &op).result.outcome,
-        Outcome::Applied { .. }
-    ));
+    assert!(matches!(s.push(&st, &op).result.outcome, Outcome::Applied { .. }));
     assert_eq!(s.records[&rec].str_value("status"), Some(REFERRED));
 }
 
@@ -585,46 +399,18 @@ fn station_isolation() {
     s.create_case(&a, 1, rec, json!({}));
     // Creating in another station.
     let fields = serde_json::from_value(json!({"title": "x", "kind": "dispute"})).unwrap();
-    let mut op = s.op(
-        &b_envoy,
-        2,
-        1,
-        RecordKind::Case,
-        Uuid::from_u128(6),
-        OpBody::Create { fields },
-    );
+    let mut op = s.op(&b_envoy, 2, 1, RecordKind::Case, Uuid::from_u128(6), OpBody::Create { fields });
     op.station_id = STATION_A;
     assert_eq!(rejected(&s.push(&b_envoy, &op)), RejectCode::WrongStation);
     // Updating / deleting another station's records.
-    assert_eq!(
-        rejected(&s.update(&b_staff, 3, 2, rec, vec![ch("title", 1, json!("x"))])),
-        RejectCode::WrongStation
-    );
-    assert_eq!(
-        rejected(&s.update(&b_envoy, 2, 2, rec, vec![ch("title", 1, json!("x"))])),
-        RejectCode::WrongStation
-    );
-    let mut del = s.op(
-        &b_staff,
-        3,
-        3,
-        RecordKind::Case,
-        rec,
-        OpBody::Delete { base_rev: 1 },
-    );
+    assert_eq!(rejected(&s.update(&b_staff, 3, 2, rec, vec![ch("title", 1, json!("x"))])), RejectCode::WrongStation);
+    assert_eq!(rejected(&s.update(&b_envoy, 2, 2, rec, vec![ch("title", 1, json!("x"))])), RejectCode::WrongStation);
+    let mut del = s.op(&b_staff, 3, 3, RecordKind::Case, rec, OpBody::Delete { base_rev: 1 });
     del.station_id = STATION_A;
     assert_eq!(rejected(&s.push(&b_staff, &del)), RejectCode::WrongStation);
     // An op claiming the wrong station for an existing record.
-    let mut op = s.op(
-        &a_staff,
-        4,
-        3,
-        RecordKind::Case,
-        rec,
-        OpBody::Update {
-            changes: vec![ch("title", 1, json!("x"))],
-        },
-    );
+    let mut op =
+        s.op(&a_staff, 4, 3, RecordKind::Case, rec, OpBody::Update { changes: vec![ch("title", 1, json!("x"))] });
     op.station_id = STATION_B;
     assert_eq!(rejected(&s.push(&a_staff, &op)), RejectCode::WrongStation);
     // Visibility.
@@ -632,39 +418,16 @@ fn station_isolation() {
     assert!(visible_to(&a, &r) && visible_to(&a_staff, &r) && visible_to(&admin(), &r));
     assert!(!visible_to(&b_envoy, &r) && !visible_to(&b_staff, &r));
     // A station-less non-admin sees and does nothing.
-    let lost = Caller {
-        station_id: None,
-        ..envoy(8, STATION_A)
-    };
+    let lost = Caller { station_id: None, ..envoy(8, STATION_A) };
     assert!(!visible_to(&lost, &r));
-    let op = s.op(
-        &lost,
-        8,
-        1,
-        RecordKind::Case,
-        Uuid::from_u128(9),
-        OpBody::Create {
-            fields: BTreeMap::new(),
-        },
-    );
+    let op = s.op(&lost, 8, 1, RecordKind::Case, Uuid::from_u128(9), OpBody::Create { fields: BTreeMap::new() });
     assert_eq!(rejected(&s.push(&lost, &op)), RejectCode::Forbidden);
     // Admin may work anywhere.
     let adm = admin();
-    let mut op = s.op(
-        &adm,
-        9,
-        4,
-        RecordKind::Case,
-        rec,
-        OpBody::Update {
-            changes: vec![ch("title", 1, json!("管理员改"))],
-        },
-    );
+    let mut op =
+        s.op(&adm, 9, 4, RecordKind::Case, rec, OpBody::Update { changes: vec![ch("title", 1, json!("管理员改"))] });
     op.station_id = STATION_A;
-    assert!(matches!(
-        s.push(&adm, &op).result.outcome,
-        Outcome::Applied { .. }
-    ));
+    assert!(matches!(s.push(&adm, &op).result.outcome, Outcome::Applied { .. }));
 }
 
 #[test]
@@ -679,51 +442,26 @@ fn envoys_change_only_cases_they_handle() {
     let r = s.records[&rec].clone();
     assert!(visible_to(&colleague, &r), "same station sees it");
     assert!(!visible_to(&remote, &r));
-    assert_eq!(
-        rejected(&s.update(&colleague, 2, 2, rec, vec![ch("title", 1, json!("x"))])),
-        RejectCode::NotHandler
-    );
+    assert_eq!(rejected(&s.update(&colleague, 2, 2, rec, vec![ch("title", 1, json!("x"))])), RejectCode::NotHandler);
     // Staff assigns the colleague and an envoy of another station.
     let who = json!([colleague.user_id.to_string(), remote.user_id.to_string()]);
     assert!(matches!(
-        s.update(&st, 4, 3, rec, vec![ch("assignees", 0, who)])
-            .result
-            .outcome,
+        s.update(&st, 4, 3, rec, vec![ch("assignees", 0, who)]).result.outcome,
         Outcome::Applied { rev: 2 }
     ));
     let r = s.records[&rec].clone();
-    assert_eq!(
-        r.handlers,
-        vec![a.user_id, colleague.user_id, remote.user_id]
-    );
+    assert_eq!(r.handlers, vec![a.user_id, colleague.user_id, remote.user_id]);
     assert!(visible_to(&remote, &r));
     assert!(matches!(
-        s.update(&colleague, 2, 4, rec, vec![ch("title", 1, json!("同事改"))])
-            .result
-            .outcome,
+        s.update(&colleague, 2, 4, rec, vec![ch("title", 1, json!("同事改"))]).result.outcome,
         Outcome::Applied { .. }
     ));
     assert!(matches!(
-        s.update(
-            &remote,
-            3,
-            5,
-            rec,
-            vec![ch("description", 0, json!("外站协办"))]
-        )
-        .result
-        .outcome,
+        s.update(&remote, 3, 5, rec, vec![ch("description", 0, json!("外站协办"))]).result.outcome,
         Outcome::Applied { .. }
     ));
     // Envoys never delete cases, not even their own.
-    let mut del = s.op(
-        &a,
-        1,
-        6,
-        RecordKind::Case,
-        rec,
-        OpBody::Delete { base_rev: s.rev },
-    );
+    let mut del = s.op(&a, 1, 6, RecordKind::Case, rec, OpBody::Delete { base_rev: s.rev });
     del.station_id = STATION_A;
     assert_eq!(rejected(&s.push(&a, &del)), RejectCode::Forbidden);
 }
@@ -744,20 +482,8 @@ fn append_only_records_never_conflict() {
     let a = envoy(1, STATION_A);
     let st = staff(4, STATION_A);
     let v = Uuid::from_u128(10);
-    let op = s.op(
-        &a,
-        1,
-        1,
-        RecordKind::Visit,
-        v,
-        OpBody::Create {
-            fields: visit_fields(),
-        },
-    );
-    assert!(matches!(
-        s.push(&a, &op).result.outcome,
-        Outcome::Applied { .. }
-    ));
+    let op = s.op(&a, 1, 1, RecordKind::Visit, v, OpBody::Create { fields: visit_fields() });
+    assert!(matches!(s.push(&a, &op).result.outcome, Outcome::Applied { .. }));
     for who in [&a, &st] {
         let d = s.update(who, 1, 2, v, vec![ch("note", 0, json!("改"))]);
         assert_eq!(rejected(&d), RejectCode::AppendOnly);
@@ -771,14 +497,9 @@ fn append_only_records_never_conflict() {
             1,
             RecordKind::Visit,
             Uuid::from_u128(100 + n),
-            OpBody::Create {
-                fields: visit_fields(),
-            },
+            OpBody::Create { fields: visit_fields() },
         );
-        assert!(matches!(
-            s.push(&e, &op).result.outcome,
-            Outcome::Applied { .. }
-        ));
+        assert!(matches!(s.push(&e, &op).result.outcome, Outcome::Applied { .. }));
     }
     assert!(s.conflicts.is_empty());
 }
@@ -790,29 +511,13 @@ fn deletes_tombstone_and_refuse_stale_or_foreign() {
     let b = envoy(2, STATION_A);
     let st = staff(3, STATION_A);
     let hh = Uuid::from_u128(10);
-    let fields =
-        serde_json::from_value(json!({"compound_id": Uuid::nil().to_string(), "door": "3-201"}))
-            .unwrap();
-    let op = s.op(
-        &a,
-        1,
-        1,
-        RecordKind::Household,
-        hh,
-        OpBody::Create { fields },
-    );
+    let fields = serde_json::from_value(json!({"compound_id": Uuid::nil().to_string(), "door": "3-201"})).unwrap();
+    let op = s.op(&a, 1, 1, RecordKind::Household, hh, OpBody::Create { fields });
     s.push(&a, &op);
     s.update(&b, 2, 2, hh, vec![ch("note", 0, json!("独居老人"))]);
     // B may not delete A's household.
     let del = |s: &mut Srv, who: &Caller, node, base| {
-        let op = s.op(
-            who,
-            node,
-            3,
-            RecordKind::Household,
-            hh,
-            OpBody::Delete { base_rev: base },
-        );
+        let op = s.op(who, node, 3, RecordKind::Household, hh, OpBody::Delete { base_rev: base });
         s.push(who, &op)
     };
     assert_eq!(rejected(&del(&mut s, &b, 2, 2)), RejectCode::Forbidden);
@@ -821,27 +526,14 @@ fn deletes_tombstone_and_refuse_stale_or_foreign() {
     let d = del(&mut s, &a, 1, 2);
     assert_eq!(d.result.outcome, Outcome::Applied { rev: 3 });
     let r = &s.records[&hh];
-    assert!(
-        r.deleted && r.rev == 3 && r.str_value("note") == Some("独居老人"),
-        "tombstone keeps fields"
-    );
+    assert!(r.deleted && r.rev == 3 && r.str_value("note") == Some("独居老人"), "tombstone keeps fields");
     // Deleting again is a no-op; editing a deleted record is refused.
     let d = del(&mut s, &st, 3, 0);
     assert_eq!(d.result.outcome, Outcome::Applied { rev: 3 });
     assert!(d.record.is_none());
-    assert_eq!(
-        rejected(&s.update(&st, 3, 4, hh, vec![ch("note", 3, json!("x"))])),
-        RejectCode::Deleted
-    );
+    assert_eq!(rejected(&s.update(&st, 3, 4, hh, vec![ch("note", 3, json!("x"))])), RejectCode::Deleted);
     // Missing records.
-    let op = s.op(
-        &a,
-        1,
-        5,
-        RecordKind::Household,
-        Uuid::from_u128(404),
-        OpBody::Delete { base_rev: 0 },
-    );
+    let op = s.op(&a, 1, 5, RecordKind::Household, Uuid::from_u128(404), OpBody::Delete { base_rev: 0 });
     assert_eq!(rejected(&s.push(&a, &op)), RejectCode::NotFound);
 }
 
@@ -851,27 +543,11 @@ fn malformed_ops_are_rejected_individually() {
     let a = envoy(1, STATION_A);
     let rec = Uuid::from_u128(5);
     s.create_case(&a, 1, rec, json!({}));
-    let mut op = s.op(
-        &a,
-        1,
-        2,
-        RecordKind::Unknown,
-        Uuid::from_u128(6),
-        OpBody::Create {
-            fields: BTreeMap::new(),
-        },
-    );
+    let mut op = s.op(&a, 1, 2, RecordKind::Unknown, Uuid::from_u128(6), OpBody::Create { fields: BTreeMap::new() });
     assert_eq!(rejected(&s.push(&a, &op)), RejectCode::UnknownKind);
     op = s.op(&a, 1, 2, RecordKind::Case, rec, OpBody::Unknown);
     assert_eq!(rejected(&s.push(&a, &op)), RejectCode::UnknownOperation);
-    op = s.op(
-        &a,
-        1,
-        2,
-        RecordKind::Case,
-        rec,
-        OpBody::Update { changes: vec![] },
-    );
+    op = s.op(&a, 1, 2, RecordKind::Case, rec, OpBody::Update { changes: vec![] });
     assert_eq!(rejected(&s.push(&a, &op)), RejectCode::EmptyUpdate);
     op = s.op(
         &a,
@@ -879,60 +555,29 @@ fn malformed_ops_are_rejected_individually() {
         2,
         RecordKind::Case,
         rec,
-        OpBody::Update {
-            changes: vec![ch("title", 1, json!("a")), ch("title", 1, json!("b"))],
-        },
+        OpBody::Update { changes: vec![ch("title", 1, json!("a")), ch("title", 1, json!("b"))] },
     );
     assert_eq!(rejected(&s.push(&a, &op)), RejectCode::Malformed);
-    op = s.op(
-        &a,
-        1,
-        2,
-        RecordKind::Household,
-        rec,
-        OpBody::Update {
-            changes: vec![ch("note", 1, json!("a"))],
-        },
-    );
-    assert_eq!(
-        rejected(&s.push(&a, &op)),
-        RejectCode::Malformed,
-        "kind differs from stored"
-    );
+    op = s.op(&a, 1, 2, RecordKind::Household, rec, OpBody::Update { changes: vec![ch("note", 1, json!("a"))] });
+    assert_eq!(rejected(&s.push(&a, &op)), RejectCode::Malformed, "kind differs from stored");
     op = s.op(
         &a,
         1,
         2,
         RecordKind::Case,
         rec,
-        OpBody::Update {
-            changes: vec![ch("description", 1, json!("字".repeat(100_000)))],
-        },
+        OpBody::Update { changes: vec![ch("description", 1, json!("字".repeat(100_000)))] },
     );
     assert_eq!(rejected(&s.push(&a, &op)), RejectCode::TooLarge);
-    op = s.op(
-        &a,
-        1,
-        2,
-        RecordKind::Case,
-        rec,
-        OpBody::Update {
-            changes: vec![ch("title", 1, json!("x"))],
-        },
-    );
-    assert_eq!(
-        rejected(&s.push(&envoy(2, STATION_A), &op)),
-        RejectCode::AuthorMismatch
-    );
+    op = s.op(&a, 1, 2, RecordKind::Case, rec, OpBody::Update { changes: vec![ch("title", 1, json!("x"))] });
+    assert_eq!(rejected(&s.push(&envoy(2, STATION_A), &op)), RejectCode::AuthorMismatch);
     op = s.op(
         &a,
         1,
         2,
         RecordKind::Case,
         Uuid::from_u128(404),
-        OpBody::Update {
-            changes: vec![ch("title", 1, json!("x"))],
-        },
+        OpBody::Update { changes: vec![ch("title", 1, json!("x"))] },
     );
     assert_eq!(rejected(&s.push(&a, &op)), RejectCode::NotFound);
     assert_eq!(s.rev, 1, "no revision spent on rejections");
@@ -942,40 +587,12 @@ fn malformed_ops_are_rejected_individually() {
 fn a_rejected_op_does_not_block_the_batch() {
     let mut s = Srv::default();
     let a = envoy(1, STATION_A);
-    let good1 = s.op(
-        &a,
-        1,
-        1,
-        RecordKind::Visit,
-        Uuid::from_u128(1),
-        OpBody::Create {
-            fields: visit_fields(),
-        },
-    );
+    let good1 = s.op(&a, 1, 1, RecordKind::Visit, Uuid::from_u128(1), OpBody::Create { fields: visit_fields() });
     let mut f = visit_fields();
     f.insert("household_id".into(), json!("门牌3-201"));
-    let bad = s.op(
-        &a,
-        1,
-        2,
-        RecordKind::Visit,
-        Uuid::from_u128(2),
-        OpBody::Create { fields: f },
-    );
-    let good2 = s.op(
-        &a,
-        1,
-        3,
-        RecordKind::Visit,
-        Uuid::from_u128(3),
-        OpBody::Create {
-            fields: visit_fields(),
-        },
-    );
-    let results: Vec<_> = [&good1, &bad, &good2]
-        .iter()
-        .map(|op| s.push(&a, op).result)
-        .collect();
+    let bad = s.op(&a, 1, 2, RecordKind::Visit, Uuid::from_u128(2), OpBody::Create { fields: f });
+    let good2 = s.op(&a, 1, 3, RecordKind::Visit, Uuid::from_u128(3), OpBody::Create { fields: visit_fields() });
+    let results: Vec<_> = [&good1, &bad, &good2].iter().map(|op| s.push(&a, op).result).collect();
     assert!(matches!(results[0].outcome, Outcome::Applied { rev: 1 }));
     assert!(
         matches!(&results[1].outcome, Outcome::Rejected { reason } if reason.field.as_deref() == Some("household_id") && reason.zh.contains("住户"))
@@ -990,30 +607,13 @@ fn pull_pages_by_revision_and_filters() {
     let b = envoy(2, STATION_B);
     for i in 0..10u128 {
         let who = if i % 2 == 0 { &a } else { &b };
-        let op = s.op(
-            who,
-            1,
-            1,
-            RecordKind::Visit,
-            Uuid::from_u128(100 + i),
-            OpBody::Create {
-                fields: visit_fields(),
-            },
-        );
+        let op =
+            s.op(who, 1, 1, RecordKind::Visit, Uuid::from_u128(100 + i), OpBody::Create { fields: visit_fields() });
         s.push(who, &op);
     }
     // Record 100 changes again later (rev 11) and must reappear after it.
-    let fields =
-        serde_json::from_value(json!({"compound_id": Uuid::nil().to_string(), "door": "1"}))
-            .unwrap();
-    let op = s.op(
-        &a,
-        1,
-        1,
-        RecordKind::Household,
-        Uuid::from_u128(200),
-        OpBody::Create { fields },
-    );
+    let fields = serde_json::from_value(json!({"compound_id": Uuid::nil().to_string(), "door": "1"})).unwrap();
+    let op = s.op(&a, 1, 1, RecordKind::Household, Uuid::from_u128(200), OpBody::Create { fields });
     s.push(&a, &op);
     let mut sorted: Vec<&RecordState> = s.records.values().collect();
     sorted.sort_by_key(|r| r.rev);
@@ -1023,10 +623,7 @@ fn pull_pages_by_revision_and_filters() {
         let page = pull_page(&a, cursor, 2, sorted.iter().copied());
         assert!(page.changes.len() <= 2);
         assert!(page.next_cursor >= cursor);
-        assert!(page
-            .changes
-            .iter()
-            .all(|r| r.station_id == STATION_A && r.rev > cursor));
+        assert!(page.changes.iter().all(|r| r.station_id == STATION_A && r.rev > cursor));
         seen.extend(page.changes.iter().map(|r| r.rev));
         cursor = page.next_cursor;
         if !page.has_more {

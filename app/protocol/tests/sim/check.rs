@@ -26,10 +26,7 @@ pub fn final_checks(w: &mut World) {
     for (id, meta) in &w.oracle.ops {
         match d.fresh.get(id).copied().unwrap_or(0) {
             1 => {}
-            0 => errors.push(format!(
-                "op {id} ({:?}) never reached the server",
-                meta.expect
-            )),
+            0 => errors.push(format!("op {id} ({:?}) never reached the server", meta.expect)),
             n => errors.push(format!("op {id} was applied {n} times")),
         }
         let Some(result) = d.results.get(id) else {
@@ -61,20 +58,14 @@ pub fn final_checks(w: &mut World) {
                         && m.op.record_id == meta.op.record_id
                         && m.seq < meta.seq
                         && d.results.get(&m.op.op_id).is_some_and(|r| {
-                            matches!(
-                                r.outcome.original(),
-                                Outcome::Rejected { .. } | Outcome::Conflict { .. }
-                            )
+                            matches!(r.outcome.original(), Outcome::Rejected { .. } | Outcome::Conflict { .. })
                         })
                 }),
                 _ => false,
             },
         };
         if !ok {
-            errors.push(format!(
-                "op {id} ({:?}, {:?}) ended as {:?}",
-                meta.expect, meta.op.body, result.outcome
-            ));
+            errors.push(format!("op {id} ({:?}, {:?}) ended as {:?}", meta.expect, meta.op.body, result.outcome));
         }
         if code.is_some() {
             w.oracle.stats.rejected += 1;
@@ -83,36 +74,21 @@ pub fn final_checks(w: &mut World) {
         if meta.device == SEED_DEVICE {
             continue;
         }
-        let entry = w.devices[meta.device]
-            .state
-            .outbox
-            .entries()
-            .iter()
-            .find(|e| e.op.op_id == *id);
+        let entry = w.devices[meta.device].state.outbox.entries().iter().find(|e| e.op.op_id == *id);
         match (code, entry.map(|e| &e.state)) {
-            (Some(c), Some(EntryState::Quarantined { reason }))
-                if reason.code == c && !reason.zh.is_empty() => {}
+            (Some(c), Some(EntryState::Quarantined { reason })) if reason.code == c && !reason.zh.is_empty() => {}
             (None, None) => {}
-            (c, s) => errors.push(format!(
-                "op {id}: server result {c:?} but device entry {s:?}"
-            )),
+            (c, s) => errors.push(format!("op {id}: server result {c:?} but device entry {s:?}")),
         }
     }
     for (i, dev) in w.devices.iter().enumerate() {
         // 3. Outboxes hold nothing but quarantined entries.
         if dev.state.outbox.pending_count() != 0 {
-            errors.push(format!(
-                "device {i} still has {} unsent ops",
-                dev.state.outbox.pending_count()
-            ));
+            errors.push(format!("device {i} still has {} unsent ops", dev.state.outbox.pending_count()));
         }
         // 4. Each device sees exactly what it should, as the server has it.
-        let expected: BTreeMap<Uuid, &RecordState> = d
-            .records
-            .values()
-            .filter(|r| visible_to(&dev.user, r))
-            .map(|r| (r.id, r))
-            .collect();
+        let expected: BTreeMap<Uuid, &RecordState> =
+            d.records.values().filter(|r| visible_to(&dev.user, r)).map(|r| (r.id, r)).collect();
         let views = dev.state.views();
         for (id, r) in &expected {
             match views.get(id) {
@@ -122,10 +98,7 @@ pub fn final_checks(w: &mut World) {
             }
         }
         for id in views.keys().filter(|id| !expected.contains_key(id)) {
-            errors.push(format!(
-                "device {i} ({:?}) holds record {id} it must not see",
-                dev.user.role
-            ));
+            errors.push(format!("device {i} ({:?}) holds record {id} it must not see", dev.user.role));
         }
     }
     // 5. The review queue: only mutable kinds; resolutions by staff.
@@ -135,15 +108,8 @@ pub fn final_checks(w: &mut World) {
         }
         if let Some(by) = row.resolved_by {
             w.oracle.stats.resolved += 1;
-            if !w
-                .devices
-                .iter()
-                .any(|dev| dev.user.user_id == by && dev.user.role == Role::Staff)
-            {
-                errors.push(format!(
-                    "conflict {} resolved by non-staff {by}",
-                    row.conflict.id
-                ));
+            if !w.devices.iter().any(|dev| dev.user.user_id == by && dev.user.role == Role::Staff) {
+                errors.push(format!("conflict {} resolved by non-staff {by}", row.conflict.id));
             }
         }
     }

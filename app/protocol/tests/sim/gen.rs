@@ -28,11 +28,7 @@ fn phone(rng: &mut Rng) -> String {
 
 /// A random record from what the device knows (pulled or created locally)
 /// that satisfies `pred` on its local view.
-fn pick_record(
-    rng: &mut Rng,
-    dev: &Device,
-    pred: impl Fn(&RecordState) -> bool,
-) -> Option<RecordState> {
+fn pick_record(rng: &mut Rng, dev: &Device, pred: impl Fn(&RecordState) -> bool) -> Option<RecordState> {
     let mut ids: Vec<Uuid> = dev.state.replica.records().map(|r| r.id).collect();
     ids.extend(
         dev.state
@@ -76,9 +72,7 @@ fn may_delete(u: &Caller, r: &RecordState) -> bool {
         && match u.role {
             Role::Admin => true,
             Role::Staff => same_station(u, r),
-            Role::Envoy => {
-                same_station(u, r) && r.kind != RecordKind::Case && r.created_by == u.user_id
-            }
+            Role::Envoy => same_station(u, r) && r.kind != RecordKind::Case && r.created_by == u.user_id,
         }
 }
 
@@ -117,20 +111,11 @@ fn case_changes(rng: &mut Rng, u: &Caller, r: &RecordState, hot: bool) -> Vec<(S
             }
             "mechanism" => json!(rng.pick(CASE_MECHANISM).code),
             "contact_phone" => json!(phone(rng)),
-            "follow_up_on" => json!(format!(
-                "2025-{:02}-{:02}",
-                rng.range(1, 12),
-                rng.range(1, 28)
-            )),
+            "follow_up_on" => json!(format!("2025-{:02}-{:02}", rng.range(1, 12), rng.range(1, 28))),
             _ => {
                 // Staff only ever adds handlers (so visibility never shrinks).
-                let mut ids: Vec<Value> = r
-                    .value("assignees")
-                    .and_then(Value::as_array)
-                    .cloned()
-                    .unwrap_or_default();
-                let add =
-                    json!(Uuid::from_u128(u128::from(rng.range(1, 3) as u8) + 0x100).to_string());
+                let mut ids: Vec<Value> = r.value("assignees").and_then(Value::as_array).cloned().unwrap_or_default();
+                let add = json!(Uuid::from_u128(u128::from(rng.range(1, 3) as u8) + 0x100).to_string());
                 if !ids.contains(&add) {
                     ids.push(add);
                 }
@@ -162,12 +147,7 @@ fn known_id(rng: &mut Rng, dev: &Device, kind: RecordKind, fallback: Uuid) -> Uu
     pick_record(rng, dev, |r| r.kind == kind).map_or(fallback, |r| r.id)
 }
 
-fn create_fields(
-    rng: &mut Rng,
-    dev: &Device,
-    ctx: &Ctx,
-    now: u64,
-) -> (RecordKind, BTreeMap<String, Value>) {
+fn create_fields(rng: &mut Rng, dev: &Device, ctx: &Ctx, now: u64) -> (RecordKind, BTreeMap<String, Value>) {
     let st = ctx.station_index(dev.user.station_id.unwrap());
     match rng.below(8) {
         0 => (
@@ -180,10 +160,8 @@ fn create_fields(
             let hh = known_id(rng, dev, RecordKind::Household, ctx.households[st]);
             (
                 RecordKind::Visit,
-                fields(
-                    json!({"household_id": hh.to_string(), "visited_at": now as i64, "met": rng.chance(700),
-                              "topics": ["身体状况"], "note": text_of(rng, "走访", 100)}),
-                ),
+                fields(json!({"household_id": hh.to_string(), "visited_at": now as i64, "met": rng.chance(700),
+                              "topics": ["身体状况"], "note": text_of(rng, "走访", 100)})),
             )
         }
         3 => {
@@ -204,10 +182,7 @@ fn create_fields(
         }
         5 => {
             let case = known_id(rng, dev, RecordKind::Case, ctx.hot[st]);
-            (
-                RecordKind::Mediation,
-                fields(json!({"case_id": case.to_string(), "status": "scheduled"})),
-            )
+            (RecordKind::Mediation, fields(json!({"case_id": case.to_string(), "status": "scheduled"})))
         }
         6 => {
             let m = known_id(rng, dev, RecordKind::Mediation, ctx.hot[st]);
@@ -222,10 +197,8 @@ fn create_fields(
             let owner = known_id(rng, dev, RecordKind::Visit, ctx.households[st]);
             (
                 RecordKind::Photo,
-                fields(
-                    json!({"owner_kind": "visit", "owner_id": owner.to_string(), "content_type": "image/jpeg",
-                              "byte_size": rng.range(10_000, 3_000_000), "sha256": format!("{:064x}", rng.next_u64())}),
-                ),
+                fields(json!({"owner_kind": "visit", "owner_id": owner.to_string(), "content_type": "image/jpeg",
+                              "byte_size": rng.range(10_000, 3_000_000), "sha256": format!("{:064x}", rng.next_u64())})),
             )
         }
     }
@@ -244,19 +217,11 @@ pub fn edit(rng: &mut Rng, dev: &mut Device, ctx: &Ctx, now: u64) -> Option<Op> 
         } else {
             ctx.hot[ctx.station_index(station)]
         };
-        let (r, hot) = match dev
-            .state
-            .view(hot_id)
-            .filter(|r| rng.chance(500) && may_update(&u, r))
-        {
+        let (r, hot) = match dev.state.view(hot_id).filter(|r| rng.chance(500) && may_update(&u, r)) {
             Some(r) => (r, true),
             None => (pick_record(rng, dev, |r| may_update(&u, r))?, false),
         };
-        let changes = if r.kind == RecordKind::Case {
-            case_changes(rng, &u, &r, hot)
-        } else {
-            other_changes(rng, &r)
-        };
+        let changes = if r.kind == RecordKind::Case { case_changes(rng, &u, &r, hot) } else { other_changes(rng, &r) };
         let op_id = new_id(rng, phys);
         dev.state.update(op_id, r.id, changes, phys).ok()
     } else if roll < 88 {
@@ -265,9 +230,7 @@ pub fn edit(rng: &mut Rng, dev: &mut Device, ctx: &Ctx, now: u64) -> Option<Op> 
         Some(dev.state.create(op_id, kind, station, rec, f, phys))
     } else {
         let hot_ok = rng.chance(50);
-        let r = pick_record(rng, dev, |r| {
-            may_delete(&u, r) && (hot_ok || !ctx.hot.contains(&r.id))
-        })?;
+        let r = pick_record(rng, dev, |r| may_delete(&u, r) && (hot_ok || !ctx.hot.contains(&r.id)))?;
         let op_id = new_id(rng, phys);
         dev.state.delete(op_id, r.id, phys).ok()
     }
@@ -280,10 +243,7 @@ pub fn invalid(rng: &mut Rng, dev: &mut Device, ctx: &Ctx, now: u64) -> Option<(
     let station = u.station_id.unwrap();
     let (op_id, rec) = (new_id(rng, phys), new_id(rng, phys));
     let create = |dev: &mut Device, kind, st, f, code| {
-        Some((
-            dev.state.create(op_id, kind, st, rec, f, phys),
-            Expect::Invalid(code),
-        ))
+        Some((dev.state.create(op_id, kind, st, rec, f, phys), Expect::Invalid(code)))
     };
     match rng.below(6) {
         1 => create(
@@ -295,10 +255,7 @@ pub fn invalid(rng: &mut Rng, dev: &mut Device, ctx: &Ctx, now: u64) -> Option<(
         ),
         2 => {
             if let Some(v) = pick_record(rng, dev, |r| r.kind == RecordKind::Visit && !r.deleted) {
-                let op = dev
-                    .state
-                    .update(op_id, v.id, [("note".to_string(), json!("改走访"))], phys)
-                    .ok()?;
+                let op = dev.state.update(op_id, v.id, [("note".to_string(), json!("改走访"))], phys).ok()?;
                 return Some((op, Expect::Invalid(RejectCode::AppendOnly)));
             }
             None
@@ -335,16 +292,11 @@ pub fn invalid(rng: &mut Rng, dev: &mut Device, ctx: &Ctx, now: u64) -> Option<(
                 return None;
             }
             let to = *rng.pick(&illegal);
-            let op = dev
-                .state
-                .update(op_id, r.id, [("status".to_string(), json!(to))], phys)
-                .ok()?;
+            let op = dev.state.update(op_id, r.id, [("status".to_string(), json!(to))], phys).ok()?;
             Some((op, Expect::IllegalStatus))
         }
         5 => {
-            let f = fields(
-                json!({"household_id": ctx.households[0].to_string(), "visited_at": phys as i64}),
-            );
+            let f = fields(json!({"household_id": ctx.households[0].to_string(), "visited_at": phys as i64}));
             create(dev, RecordKind::Visit, station, f, RejectCode::MissingField)
         }
         _ => create(
@@ -392,16 +344,7 @@ pub fn resolution(rng: &mut Rng, dev: &mut Device, server: &Server, now: u64) ->
     };
     let phys = dev.phys(now);
     let hlc = dev.state.clock.now(phys);
-    let op = resolve_conflict(
-        &dev.user,
-        current,
-        c,
-        choice,
-        new_id(rng, phys),
-        dev.state.device_id,
-        hlc,
-    )
-    .unwrap();
+    let op = resolve_conflict(&dev.user, current, c, choice, new_id(rng, phys), dev.state.device_id, hlc).unwrap();
     dev.state.enqueue(op.clone());
     Some(op)
 }

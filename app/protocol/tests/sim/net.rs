@@ -27,11 +27,7 @@ pub struct Net {
 
 impl Net {
     pub fn new() -> Self {
-        Net {
-            queue: Vec::new(),
-            drop_per_mille: 150,
-            dup_per_mille: 80,
-        }
+        Net { queue: Vec::new(), drop_per_mille: 150, dup_per_mille: 80 }
     }
 
     pub fn send(&mut self, m: Msg) {
@@ -45,11 +41,7 @@ impl Net {
             return None;
         }
         // Mostly near the front (delay), sometimes anywhere (reorder).
-        let i = if rng.chance(700) {
-            0
-        } else {
-            rng.index(self.queue.len())
-        };
+        let i = if rng.chance(700) { 0 } else { rng.index(self.queue.len()) };
         let m = self.queue.remove(i);
         if rng.chance(self.drop_per_mille) {
             return None;

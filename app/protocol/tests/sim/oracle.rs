@@ -77,15 +77,7 @@ impl Oracle {
         if matches!(expect, Expect::Invalid(_) | Expect::IllegalStatus) {
             self.stats.invalid += 1;
         }
-        self.ops.insert(
-            op.op_id,
-            OpMeta {
-                device,
-                seq,
-                expect,
-                op: op.clone(),
-            },
-        );
+        self.ops.insert(op.op_id, OpMeta { device, seq, expect, op: op.clone() });
     }
 
     pub fn fail(&mut self, msg: String) {
@@ -148,16 +140,10 @@ impl Oracle {
                         || c.incoming_hlc != op.hlc
                         || c.kind.is_append_only()
                     {
-                        self.fail(format!(
-                            "conflict {c:?} does not record both sides of op {}",
-                            op.op_id
-                        ));
+                        self.fail(format!("conflict {c:?} does not record both sides of op {}", op.op_id));
                     }
                     if after_value != s.value {
-                        self.fail(format!(
-                            "concurrent op {} overwrote {}.{}",
-                            op.op_id, cur.id, ch.field
-                        ));
+                        self.fail(format!("concurrent op {} overwrote {}.{}", op.op_id, cur.id, ch.field));
                     }
                     self.stats.conflicts += 1;
                     if op.hlc > s.hlc {

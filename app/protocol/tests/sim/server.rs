@@ -49,11 +49,7 @@ pub struct Server {
 
 impl Server {
     pub fn new(sabotage: Sabotage) -> Self {
-        Server {
-            durable: Durable::default(),
-            by_rev: None,
-            sabotage,
-        }
+        Server { durable: Durable::default(), by_rev: None, sabotage }
     }
 
     /// Crash and come back: only durable state remains.
@@ -84,19 +80,11 @@ impl Server {
             self.by_rev = None;
         }
         for c in &decision.conflicts {
-            d.conflicts.insert(
-                c.id,
-                ConflictRow {
-                    conflict: c.clone(),
-                    resolved_by: None,
-                },
-            );
+            d.conflicts.insert(c.id, ConflictRow { conflict: c.clone(), resolved_by: None });
         }
         for r in &decision.resolved_conflicts {
             match d.conflicts.get_mut(&r.conflict_id) {
-                Some(row)
-                    if row.conflict.record_id == r.record_id && row.conflict.field == r.field =>
-                {
+                Some(row) if row.conflict.record_id == r.record_id && row.conflict.field == r.field => {
                     row.resolved_by = Some(r.resolved_by);
                 }
                 _ => oracle.fail(format!("resolution names a foreign conflict {r:?}")),
@@ -152,16 +140,8 @@ impl Server {
         });
         let start = index.partition_point(|(rev, _)| *rev <= req.cursor);
         let candidates = index[start..].iter().map(|(_, id)| &records[id]);
-        let admin = Caller {
-            user_id: caller.user_id,
-            role: Role::Admin,
-            station_id: None,
-        };
-        let who = if self.sabotage == Sabotage::NoVisibilityFilter {
-            &admin
-        } else {
-            caller
-        };
+        let admin = Caller { user_id: caller.user_id, role: Role::Admin, station_id: None };
+        let who = if self.sabotage == Sabotage::NoVisibilityFilter { &admin } else { caller };
         let page = pull_page(who, req.cursor, limit, candidates);
         serde_json::to_string(&page).unwrap()
     }

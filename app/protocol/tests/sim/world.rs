@@ -60,11 +60,7 @@ pub struct World {
 }
 
 fn user(n: u128, role: Role, station: Uuid) -> Caller {
-    Caller {
-        user_id: Uuid::from_u128(0x100 + n),
-        role,
-        station_id: Some(station),
-    }
+    Caller { user_id: Uuid::from_u128(0x100 + n), role, station_id: Some(station) }
 }
 
 fn skew(rng: &mut Rng) -> i64 {
@@ -135,11 +131,7 @@ impl World {
                 self.ctx.households[s],
                 json!({"compound_id": Uuid::nil().to_string(), "door": "1-101"}),
             );
-            let assignees = if s == 0 {
-                ids(handlers)
-            } else {
-                ids(&handlers[2..])
-            };
+            let assignees = if s == 0 { ids(handlers) } else { ids(&handlers[2..]) };
             self.seed(
                 RecordKind::Case,
                 station,
@@ -157,11 +149,7 @@ impl World {
     }
 
     fn seed(&mut self, kind: RecordKind, station: Uuid, id: Uuid, fields: serde_json::Value) {
-        let admin = Caller {
-            user_id: Uuid::from_u128(0xAD),
-            role: Role::Admin,
-            station_id: None,
-        };
+        let admin = Caller { user_id: Uuid::from_u128(0xAD), role: Role::Admin, station_id: None };
         self.seed_seq += 1;
         let op = Op {
             op_id: Uuid::from_u128(0xE000 + u128::from(self.seed_seq)),
@@ -170,17 +158,10 @@ impl World {
             station_id: station,
             kind,
             record_id: id,
-            hlc: Hlc {
-                wall_ms: self.now,
-                counter: 0,
-                node: 0xAD,
-            },
-            body: OpBody::Create {
-                fields: serde_json::from_value(fields).unwrap(),
-            },
+            hlc: Hlc { wall_ms: self.now, counter: 0, node: 0xAD },
+            body: OpBody::Create { fields: serde_json::from_value(fields).unwrap() },
         };
-        self.oracle
-            .register(&op, SEED_DEVICE, self.seed_seq, Expect::Valid);
+        self.oracle.register(&op, SEED_DEVICE, self.seed_seq, Expect::Valid);
         let r = self.server.process_op(&admin, &op, &mut self.oracle);
         assert!(matches!(r.outcome, Outcome::Applied { .. }), "{r:?}");
     }
@@ -201,11 +182,7 @@ impl World {
         if let Some(req) = dev.state.push_request(max, "sim") {
             dev.push_sent = Some(self.now);
             let body = serde_json::to_string(&req).unwrap();
-            self.net.send(Msg {
-                device: d,
-                instance: dev.instance,
-                payload: Payload::PushReq(body),
-            });
+            self.net.send(Msg { device: d, instance: dev.instance, payload: Payload::PushReq(body) });
         }
     }
 
@@ -216,11 +193,7 @@ impl World {
         }
         dev.pull_sent = Some(self.now);
         let body = serde_json::to_string(&dev.state.pull_request(limit)).unwrap();
-        self.net.send(Msg {
-            device: d,
-            instance: dev.instance,
-            payload: Payload::PullReq(body),
-        });
+        self.net.send(Msg { device: d, instance: dev.instance, payload: Payload::PullReq(body) });
     }
 
     pub fn restart_device(&mut self, d: usize) {
@@ -232,8 +205,7 @@ impl World {
             || restored.replica != dev.state.replica
             || restored.clock != dev.state.clock
         {
-            self.oracle
-                .fail(format!("device {d} lost state across a restart"));
+            self.oracle.fail(format!("device {d} lost state across a restart"));
         }
         dev.state = restored;
         dev.instance += 1;
@@ -250,15 +222,9 @@ impl World {
         let d = m.device;
         match m.payload {
             Payload::PushReq(body) => {
-                let crash = if chaos && self.rng.chance(40) {
-                    Some(self.rng.below(6) as usize)
-                } else {
-                    None
-                };
+                let crash = if chaos && self.rng.chance(40) { Some(self.rng.below(6) as usize) } else { None };
                 let caller = self.devices[d].user.clone();
-                let reply = self
-                    .server
-                    .handle_push(&caller, &body, crash, &mut self.oracle);
+                let reply = self.server.handle_push(&caller, &body, crash, &mut self.oracle);
                 let reply = match (reply, crash) {
                     (Some(_), Some(_)) => {
                         self.server.restart(); // crashed after commit, before replying
@@ -270,21 +236,13 @@ impl World {
                     self.oracle.stats.server_crashes += 1;
                 }
                 if let Some(body) = reply {
-                    self.net.send(Msg {
-                        device: d,
-                        instance: m.instance,
-                        payload: Payload::PushResp(body),
-                    });
+                    self.net.send(Msg { device: d, instance: m.instance, payload: Payload::PushResp(body) });
                 }
             }
             Payload::PullReq(body) => {
                 let caller = self.devices[d].user.clone();
                 let body = self.server.handle_pull(&caller, &body);
-                self.net.send(Msg {
-                    device: d,
-                    instance: m.instance,
-                    payload: Payload::PullResp(body),
-                });
+                self.net.send(Msg { device: d, instance: m.instance, payload: Payload::PullResp(body) });
             }
             Payload::PushResp(body) => {
                 let dev = &mut self.devices[d];
@@ -401,10 +359,7 @@ impl World {
             dev.online = true;
         }
         for _round in 0..200 {
-            let any_pending = self
-                .devices
-                .iter()
-                .any(|d| d.state.outbox.pending_count() > 0);
+            let any_pending = self.devices.iter().any(|d| d.state.outbox.pending_count() > 0);
             for d in 0..self.devices.len() {
                 self.send_push(d, 50);
                 self.send_pull(d, 50);
@@ -419,12 +374,7 @@ impl World {
                 }
                 dev.pull_sent = None;
             }
-            if !any_pending
-                && self
-                    .devices
-                    .iter()
-                    .all(|d| d.last_pull_empty && d.state.outbox.pending_count() == 0)
-            {
+            if !any_pending && self.devices.iter().all(|d| d.last_pull_empty && d.state.outbox.pending_count() == 0) {
                 return Ok(());
             }
         }
