@@ -107,11 +107,6 @@ pub fn CsrfField() -> impl IntoView {
     view! { <input type="hidden" name="csrf_token" value=csrf_token()/> }
 }
 
-/// The `t` function for the current language, for non-reactive text.
-pub fn lang_now() -> Lang {
-    use_prefs().lang.get_untracked()
-}
-
 #[cfg(test)]
 mod tests {
     #[test]

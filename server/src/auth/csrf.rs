@@ -32,7 +32,7 @@ pub async fn layer(State(state): State<AppState>, req: Request, next: Next) -> R
             Err(e) => return e.into_response(),
         }
     }
-    let token = existing.clone().unwrap_or_else(new_token);
+    let token = existing.as_deref().map_or_else(new_token, str::to_string);
     req.extensions_mut().insert(CsrfToken(token.clone()));
     let mut resp = next.run(req).await;
     if existing.is_none() {
