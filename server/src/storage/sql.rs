@@ -12,7 +12,7 @@ use std::{str::FromStr, time::Duration};
 use yinling_app::model::Role;
 
 pub struct SqliteStore {
-    pool: sqlx::SqlitePool,
+    pub(super) pool: sqlx::SqlitePool,
 }
 
 impl SqliteStore {
@@ -37,7 +37,7 @@ impl SqliteStore {
 }
 
 pub struct PgStore {
-    pool: sqlx::PgPool,
+    pub(super) pool: sqlx::PgPool,
 }
 
 impl PgStore {
