@@ -18,6 +18,8 @@ pub enum Action {
     ViewAudit,
     /// County-wide figures and the list of every station.
     ViewCounty,
+    /// A station's sync review queue: devices, conflicts, rejected records.
+    ReviewSync,
 }
 
 #[derive(Debug, PartialEq, Eq)]
@@ -44,7 +46,7 @@ pub fn authorize(who: Option<&Principal>, action: Action, owner: Option<&str>) -
     }
     let allowed = match action {
         Action::ViewStation | Action::ViewAddressBook => matches!(role, Role::Envoy | Role::Staff),
-        Action::ManageMembers | Action::ViewAudit => role == Role::Staff,
+        Action::ManageMembers | Action::ViewAudit | Action::ReviewSync => role == Role::Staff,
         Action::ViewCounty => false,
     };
     if allowed {

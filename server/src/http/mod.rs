@@ -8,6 +8,7 @@ pub mod members;
 pub mod pages;
 pub mod pwa;
 pub mod stations;
+pub mod sync;
 
 use crate::AppState;
 use axum::{
@@ -36,6 +37,12 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/stations/{id}/audit", get(stations::audit))
         .route("/api/v1/users/{id}/deactivate", post(members::deactivate))
         .route("/api/v1/users/{id}/reactivate", post(members::reactivate))
+        .route("/api/v1/sync/push", post(sync::push))
+        .route("/api/v1/sync/pull", post(sync::pull))
+        .route("/api/v1/stations/{id}/sync", get(sync::queue))
+        .route("/api/v1/stations/{id}/conflicts/{conflict}/resolve", post(sync::resolve))
+        .route("/api/v1/stations/{id}/rejections/{op}/dismiss", post(sync::dismiss))
+        .route("/api/v1/stations/{id}/rejections/{op}/fix", post(sync::fix))
         .route("/healthz", get(pwa::healthz))
         .route("/sw.js", get(pwa::service_worker))
         .route("/prefs", get(pwa::prefs));

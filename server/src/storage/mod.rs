@@ -7,10 +7,12 @@
 
 mod rows;
 mod sql;
+mod sync;
 
 use async_trait::async_trait;
 pub use rows::*;
 use std::sync::Arc;
+pub use sync::{ConflictRow, DeviceRow, PushBatch, RejectionRow, SyncStore};
 
 pub type StoreResult<T> = Result<T, StoreError>;
 
@@ -33,7 +35,7 @@ pub enum Backend {
 }
 
 #[async_trait]
-pub trait Store: Send + Sync + 'static {
+pub trait Store: SyncStore + Send + Sync + 'static {
     fn backend(&self) -> Backend;
 
     /// True when the county has no stations yet (a fresh database).
