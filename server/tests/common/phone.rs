@@ -58,18 +58,32 @@ impl Phone {
         self.state.update(id(), record, [(field.to_string(), value)], now_ms()).unwrap()
     }
 
-    /// Push one batch as the app does; the raw HTTP status and parsed reply.
+    /// Push one batch as the app does: the HTTP status (0 when the
+    /// connection failed) and the parsed reply. `None` when nothing waits.
     pub async fn push_once(&mut self, max: usize) -> Option<(u16, Option<PushResponse>)> {
         let req = self.state.push_request(max, "test")?;
-        let r = self.visitor.post_json("/api/v1/sync/push", &serde_json::to_value(&req).unwrap()).await;
-        let status = r.status().as_u16();
-        if status == 200 {
-            let resp: PushResponse = r.json().await.unwrap();
-            self.state.on_push_response(&resp);
-            Some((status, Some(resp)))
-        } else {
-            self.state.on_push_failure();
-            Some((status, None))
+        let sent = self
+            .visitor
+            .client
+            .post(format!("{}/api/v1/sync/push", self.visitor.base))
+            .header("x-csrf-token", self.visitor.csrf())
+            .json(&req)
+            .send()
+            .await;
+        let status = sent.as_ref().map_or(0, |r| r.status().as_u16());
+        let reply = match sent {
+            Ok(r) if status == 200 => r.json::<PushResponse>().await.ok(),
+            _ => None,
+        };
+        match reply {
+            Some(resp) => {
+                self.state.on_push_response(&resp);
+                Some((status, Some(resp)))
+            }
+            None => {
+                self.state.on_push_failure();
+                Some((if status == 200 { 0 } else { status }, None))
+            }
         }
     }
 
