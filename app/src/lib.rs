@@ -7,6 +7,7 @@
 pub mod backend;
 pub mod components;
 pub mod error;
+pub mod field;
 pub mod i18n;
 pub mod model;
 pub mod pages;
@@ -27,6 +28,7 @@ use pages::{
     login::LoginPage,
     not_found::NotFound,
     station::StationPage,
+    sync_queue::SyncQueuePage,
 };
 use prefs::Prefs;
 
@@ -84,6 +86,7 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/") view=Landing/>
                 <Route path=path!("/login") view=LoginPage/>
                 <Route path=path!("/station") view=StationPage/>
+                <Route path=path!("/station/sync") view=SyncQueuePage/>
                 <Route path=path!("/county") view=CountyPage/>
                 <ParentRoute path=path!("/field") view=FieldShell>
                     <Route path=path!("") view=FieldHome/>

@@ -4,3 +4,4 @@ pub mod landing;
 pub mod login;
 pub mod not_found;
 pub mod station;
+pub mod sync_queue;
