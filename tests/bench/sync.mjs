@@ -203,6 +203,20 @@ function latencySummary(ms) {
 
 const now = () => performance.now();
 
+/**
+ * CPU time (user + system, ms) a process has used so far, from /proc (Linux;
+ * NaN elsewhere). Less sensitive than wall time to other work on the machine.
+ */
+function cpuMs(pid) {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    return (Number(f[11]) + Number(f[12])) * 10; // utime + stime, at USER_HZ = 100
+  } catch {
+    return NaN;
+  }
+}
+
 // ---------------------------------------------------------------- pouchdb-server
 
 async function benchPouch(records) {
@@ -252,6 +266,8 @@ async function benchPouch(records) {
     );
     const pushBytes = bodies.reduce((a, b) => a + Buffer.byteLength(b), 0);
     const lat = [];
+    const pid = proc.child.pid;
+    const c0 = cpuMs(pid);
     const t0 = now();
     for (const body of bodies) {
       const t = now();
@@ -263,6 +279,7 @@ async function benchPouch(records) {
       lat.push(now() - t);
     }
     const ingestS = (now() - t0) / 1000;
+    const ingestCpu = cpuMs(pid) - c0;
     const info = await (await fetch(db)).json();
     if (info.doc_count !== records.length) fail(`pouchdb-server holds ${info.doc_count} docs after the push, expected ${records.length}`);
 
@@ -271,6 +288,7 @@ async function benchPouch(records) {
     let visits = 0;
     let pages = 0;
     let pullBytes = 0;
+    const pc0 = cpuMs(pid);
     const p0 = now();
     for (;;) {
       const r = await fetch(`${db}/_changes?include_docs=true&style=all_docs&limit=${PAGE}&since=${encodeURIComponent(since)}`);
@@ -284,6 +302,7 @@ async function benchPouch(records) {
       if (page.results.length < PAGE) break;
     }
     const pullS = (now() - p0) / 1000;
+    const pullCpu = cpuMs(pid) - pc0;
     if (visits < records.length) fail(`pouchdb-server pull returned ${visits} visit docs, expected ${records.length}`);
     return {
       name: `pouchdb-server ${pkg.version}`,
@@ -295,6 +314,8 @@ async function benchPouch(records) {
       pushBytesPerRecord: pushBytes / records.length,
       pullBytesPerRecord: pullBytes / visits,
       latency: latencySummary(lat),
+      ingestCpu,
+      pullCpu,
     };
   } finally {
     await stopServer(proc);
@@ -448,6 +469,8 @@ async function benchYinling(records) {
 
     const lat = [];
     const outcomes = {};
+    const pid = proc.child.pid;
+    const c0 = cpuMs(pid);
     const t0 = now();
     for (let i = 0; i < bodies.length; i++) {
       const t = now();
@@ -465,6 +488,7 @@ async function benchYinling(records) {
       }
     }
     const ingestS = (now() - t0) / 1000;
+    const ingestCpu = cpuMs(pid) - c0;
     if ((outcomes.applied ?? 0) !== records.length) {
       const { firstOther, ...counts } = outcomes;
       fail(`yinling push: ${JSON.stringify(counts)} of ${records.length} ops, all must be applied; first other: ${JSON.stringify(firstOther)}`);
@@ -476,6 +500,7 @@ async function benchYinling(records) {
     let visits = 0;
     let pages = 0;
     let pullBytes = 0;
+    const pc0 = cpuMs(pid);
     const p0 = now();
     for (;;) {
       const r = await fetch(`${base}/api/v1/sync/pull`, {
@@ -495,6 +520,7 @@ async function benchYinling(records) {
       if (pages > records.length) fail("pull: more pages than records; has_more never went false");
     }
     const pullS = (now() - p0) / 1000;
+    const pullCpu = cpuMs(pid) - pc0;
     if (visits < records.length) fail(`yinling pull returned ${visits} visits, expected at least ${records.length}`);
     return {
       name: "yinling (SQLite)",
@@ -506,6 +532,8 @@ async function benchYinling(records) {
       pushBytesPerRecord: pushBytes / records.length,
       pullBytesPerRecord: pullBytes / visits,
       latency: latencySummary(lat),
+      ingestCpu,
+      pullCpu,
       me,
     };
   } finally {
@@ -568,12 +596,17 @@ async function main() {
   const verdict = (r, t) => (Number.isNaN(r) ? "" : r >= t ? "  PASS" : "  BELOW");
   row([`ingest (records/s)`, P((x) => fmtInt(x.rps)), Y((x) => fmtInt(x.rps)), both ? `${ingestRatio.toFixed(1)}×` : "—", `≥${TARGET_INGEST}×`]);
   row([`first pull of ${fmtInt(RECORDS)} (s)`, P((x) => x.pullS.toFixed(3)), Y((x) => x.pullS.toFixed(3)), both ? `${pullRatio.toFixed(1)}×` : "—", `≥${TARGET_PULL}×`]);
+  const cpu = (v) => (Number.isNaN(v) ? "n/a" : fmtInt(v));
+  const cpuRatio = (a, b) => (both && a > 0 && b > 0 ? `${(a / b).toFixed(1)}×` : "");
+  row([`server CPU for the push (ms)`, P((x) => cpu(x.ingestCpu)), Y((x) => cpu(x.ingestCpu)), cpuRatio(pouch?.ingestCpu, yl?.ingestCpu), ""]);
+  row([`server CPU for the pull (ms)`, P((x) => cpu(x.pullCpu)), Y((x) => cpu(x.pullCpu)), cpuRatio(pouch?.pullCpu, yl?.pullCpu), ""]);
   row(["push JSON bytes/record", P((x) => fmtInt(x.pushBytesPerRecord)), Y((x) => fmtInt(x.pushBytesPerRecord)), "", ""]);
   row(["pull JSON bytes/record", P((x) => fmtInt(x.pullBytesPerRecord)), Y((x) => fmtInt(x.pullBytesPerRecord)), "", ""]);
   if (both) {
     console.log(`ingest ${ingestRatio.toFixed(1)}× pouchdb-server (target ≥${TARGET_INGEST}×):${verdict(ingestRatio, TARGET_INGEST)}`);
     console.log(`pull   ${pullRatio.toFixed(1)}× faster than pouchdb-server (target ≥${TARGET_PULL}×):${verdict(pullRatio, TARGET_PULL)}`);
   }
+  console.log("(server CPU: user+system time of the server process, 10 ms resolution; ratio = pouchdb-server ÷ yinling. Steadier than wall time when the machine is busy.)");
   console.log();
   console.log("durability: yinling answers a push after its SQLite transaction commits (WAL, synchronous=FULL: fsynced before the reply).");
   console.log("            pouchdb-server's default LevelDB (leveldown) writes with sync:false: in the OS page cache, not fsynced, when it replies.");
