@@ -23,7 +23,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { createRequire } from "node:module";
 import { createServer } from "node:net";
 import { cpus, loadavg, tmpdir } from "node:os";
-import { dirname, join, resolve } from "node:path";
+import { dirname, join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -573,7 +573,8 @@ async function main() {
     console.log(`  ingest ${fmtInt(pouch.rps)} records/s (${pouch.ingestS.toFixed(2)} s; ${pouch.latency}); pull ${pouch.pullS.toFixed(3)} s in ${pouch.pages} pages`);
   }
   if (ONLY !== "pouchdb") {
-    console.log("… yinling (SQLite)");
+    const debug = /[\\/]debug[\\/]/.test(SERVER_BIN) ? " — a DEBUG build: its numbers mean nothing" : "";
+    console.log(`… yinling (SQLite), ${relative(repo, SERVER_BIN) || SERVER_BIN}${debug}`);
     try {
       yl = await benchYinling(records);
       console.log(`  ingest ${fmtInt(yl.rps)} records/s (${yl.ingestS.toFixed(2)} s; ${yl.latency}); pull ${yl.pullS.toFixed(3)} s in ${yl.pages} pages`);
