@@ -115,6 +115,7 @@ pub fn FieldHome() -> impl IntoView {
             <p>{tr(K::YourStation)()}"："{me.station_name.unwrap_or_default()}</p>
         })}
         <SyncBar/>
+        <p><a class="btn btn-primary btn-block" id="new-visit" href="/field/visits/new">"登记走访"</a></p>
         <Quarantined/>
         <MyCases/>
         <NewCase/>

@@ -1,5 +1,6 @@
 pub mod county;
 pub mod field;
+pub mod field_visit;
 pub mod landing;
 pub mod login;
 pub mod not_found;
