@@ -28,7 +28,14 @@ fn visit_fields(note: &str) -> BTreeMap<String, serde_json::Value> {
 }
 
 fn new_visit(state: &mut ClientState, n: u128, note: &str) -> Uuid {
-    let op = state.create(Uuid::from_u128(1000 + n), RecordKind::Visit, Uuid::from_u128(9), Uuid::from_u128(2000 + n), visit_fields(note), 1_700_000_000_000 + n as u64);
+    let op = state.create(
+        Uuid::from_u128(1000 + n),
+        RecordKind::Visit,
+        Uuid::from_u128(9),
+        Uuid::from_u128(2000 + n),
+        visit_fields(note),
+        1_700_000_000_000 + n as u64,
+    );
     op.op_id
 }
 
@@ -128,7 +135,11 @@ async fn every_older_schema_upgrades_keeping_drafts_and_unsynced_records() {
         let back = db.load(u, || panic!("identity kept across the upgrade")).await.unwrap();
         assert_eq!(back.outbox.pending_count(), 1, "v{version}: the unsynced visit is still waiting");
         assert_eq!(back.views(), state.views(), "v{version}");
-        assert_eq!(db.draft("visit-new").await.unwrap().as_deref(), Some("{\"note\":\"还没写完\"}"), "v{version}: draft kept");
+        assert_eq!(
+            db.draft("visit-new").await.unwrap().as_deref(),
+            Some("{\"note\":\"还没写完\"}"),
+            "v{version}: draft kept"
+        );
         db.close();
         PhoneDb::wipe(u).await.unwrap();
     }

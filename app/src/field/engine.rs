@@ -451,3 +451,29 @@ pub async fn wipe_local() {
         }
     }
 }
+
+/// Benchmark hook (`tests/e2e/bench-save.mjs`): save `n` visits exactly as
+/// the visit form does (validate, queue, one IndexedDB transaction) and
+/// return how many milliseconds each save took.
+#[wasm_bindgen::prelude::wasm_bindgen(js_name = ylBenchSaveVisits)]
+pub async fn bench_save_visits(n: u32) -> Vec<f64> {
+    let mut times = Vec::with_capacity(n as usize);
+    let perf = web_sys::window().and_then(|w| w.performance());
+    let now = || perf.as_ref().map_or_else(js_sys::Date::now, |p| p.now());
+    for i in 0..n {
+        let fields = vec![
+            ("household_id", FieldValue::String(fresh_id().to_string())),
+            ("visited_at", FieldValue::from(now_ms())),
+            ("met", FieldValue::Bool(true)),
+            ("topics", FieldValue::Array(vec![FieldValue::String("民生诉求·电梯".into())])),
+            ("note", FieldValue::String(format!("第{i}户：电梯常坏，老人上下楼困难，已登记并告知物业。"))),
+            ("follow_up_needed", FieldValue::Bool(true)),
+        ];
+        let t0 = now();
+        if create(RecordKind::Visit, fields).await.is_err() {
+            break;
+        }
+        times.push(now() - t0);
+    }
+    times
+}

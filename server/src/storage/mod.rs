@@ -12,7 +12,7 @@ mod sync;
 use async_trait::async_trait;
 pub use rows::*;
 use std::sync::Arc;
-pub use sync::{ConflictRow, DeviceRow, PushBatch, RejectionRow, SyncStore};
+pub use sync::{ConflictRow, DeviceRow, PullPage, PushBatch, RejectionRow, SyncStore};
 
 pub type StoreResult<T> = Result<T, StoreError>;
 
