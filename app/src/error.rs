@@ -21,6 +21,8 @@ pub enum ErrorCode {
     Csrf,
     BadRequest,
     TooManyRequests,
+    /// The request clashes with the current state (a full slot, a booking already handled).
+    Conflict,
     Internal,
     /// The server could not be reached (client side only).
     Network,
@@ -89,6 +91,7 @@ impl AppError {
             ErrorCode::NotFound => S::NOT_FOUND,
             ErrorCode::BadRequest => S::BAD_REQUEST,
             ErrorCode::TooManyRequests => S::TOO_MANY_REQUESTS,
+            ErrorCode::Conflict => S::CONFLICT,
             ErrorCode::Internal => S::INTERNAL_SERVER_ERROR,
             ErrorCode::Network => S::BAD_GATEWAY,
         }

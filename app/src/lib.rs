@@ -5,6 +5,7 @@
 
 #[cfg(feature = "ssr")]
 pub mod backend;
+pub mod booking;
 pub mod components;
 pub mod error;
 pub mod i18n;

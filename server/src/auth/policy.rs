@@ -18,6 +18,11 @@ pub enum Action {
     ViewAudit,
     /// County-wide figures and the list of every station.
     ViewCounty,
+    /// A station's residents' bookings: see them, confirm, reschedule,
+    /// decline, turn into cases, open a resident's phone number (audited).
+    ManageBookings,
+    /// A station's bookable slots (weekly template and exceptions).
+    ManageSlots,
 }
 
 #[derive(Debug, PartialEq, Eq)]
@@ -44,7 +49,7 @@ pub fn authorize(who: Option<&Principal>, action: Action, owner: Option<&str>) -
     }
     let allowed = match action {
         Action::ViewStation | Action::ViewAddressBook => matches!(role, Role::Envoy | Role::Staff),
-        Action::ManageMembers | Action::ViewAudit => role == Role::Staff,
+        Action::ManageMembers | Action::ViewAudit | Action::ManageBookings | Action::ManageSlots => role == Role::Staff,
         Action::ViewCounty => false,
     };
     if allowed {

@@ -5,10 +5,12 @@
 //! times as unix milliseconds, so the SQL text is shared (see `sql_store!`) and
 //! each backend keeps only what truly differs: how it connects and migrates.
 
+mod bookings;
 mod rows;
 mod sql;
 
 use async_trait::async_trait;
+pub use bookings::*;
 pub use rows::*;
 use std::sync::Arc;
 
@@ -33,7 +35,7 @@ pub enum Backend {
 }
 
 #[async_trait]
-pub trait Store: Send + Sync + 'static {
+pub trait Store: BookingStore + Send + Sync + 'static {
     fn backend(&self) -> Backend;
 
     /// True when the county has no stations yet (a fresh database).
