@@ -19,15 +19,20 @@ use components::connection::provide_connection;
 use leptos::prelude::*;
 use leptos_router::{
     components::{ParentRoute, Route, Router, Routes},
-    path,
+    path, SsrMode,
 };
 use pages::{
+    book::BookPage,
+    booking::{BookingPage, LookupPage, ReschedulePage},
     county::CountyPage,
     field::{FieldCase, FieldHome, FieldShell},
     landing::Landing,
     login::LoginPage,
     not_found::NotFound,
     station::StationPage,
+    station_bookings::{StationBookingPage, StationBookingsPage},
+    station_slots::StationSlotsPage,
+    stations_public::StationsPublic,
 };
 use prefs::Prefs;
 
@@ -86,6 +91,16 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/login") view=LoginPage/>
                 <Route path=path!("/station") view=StationPage/>
                 <Route path=path!("/county") view=CountyPage/>
+                // Residents' bookings: rendered whole on the server (Async), so
+                // they read and post without JavaScript.
+                <Route path=path!("/stations") view=StationsPublic ssr=SsrMode::Async/>
+                <Route path=path!("/stations/:id/book") view=BookPage ssr=SsrMode::Async/>
+                <Route path=path!("/booking") view=LookupPage/>
+                <Route path=path!("/b/:token") view=BookingPage ssr=SsrMode::Async/>
+                <Route path=path!("/b/:token/reschedule") view=ReschedulePage ssr=SsrMode::Async/>
+                <Route path=path!("/station/bookings") view=StationBookingsPage ssr=SsrMode::Async/>
+                <Route path=path!("/station/bookings/:id") view=StationBookingPage ssr=SsrMode::Async/>
+                <Route path=path!("/station/slots") view=StationSlotsPage ssr=SsrMode::Async/>
                 <ParentRoute path=path!("/field") view=FieldShell>
                     <Route path=path!("") view=FieldHome/>
                     <Route path=path!("cases/:id") view=FieldCase/>

@@ -1,6 +1,9 @@
-//! Residents' bookings (预约调处): shared types, texts, and the server port.
+//! Residents' bookings (预约调处): shared types, texts, page pieces, and the
+//! server port.
 
 pub mod model;
 #[cfg(feature = "ssr")]
 pub mod port;
+pub mod submit;
 pub mod text;
+pub mod ui;

@@ -625,11 +625,11 @@ pub fn check_text(s: &str, max: usize, required: bool) -> Result<String, TextPro
     if required && t.is_empty() {
         return Err(TextProblem::Missing);
     }
-    if t.chars().count() > max {
-        return Err(TextProblem::TooLong);
-    }
     if t.chars().any(|c| c == '<' || c == '>' || (c.is_control() && c != '\n' && c != '\r' && c != '\t')) {
         return Err(TextProblem::Markup);
+    }
+    if t.chars().count() > max {
+        return Err(TextProblem::TooLong);
     }
     Ok(t.replace("\r\n", "\n"))
 }

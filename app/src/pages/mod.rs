@@ -1,6 +1,11 @@
+pub mod book;
+pub mod booking;
 pub mod county;
 pub mod field;
 pub mod landing;
 pub mod login;
 pub mod not_found;
 pub mod station;
+pub mod station_bookings;
+pub mod station_slots;
+pub mod stations_public;
