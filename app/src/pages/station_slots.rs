@@ -50,7 +50,10 @@ fn time_options(from: u32, to: u32, selected: u32) -> impl IntoView {
 }
 
 fn number_options(values: &[u32], selected: u32) -> impl IntoView {
-    values.iter().map(|v| view! { <option value=v.to_string() selected=*v == selected>{v.to_string()}</option> }).collect_view()
+    values
+        .iter()
+        .map(|v| view! { <option value=v.to_string() selected=*v == selected>{v.to_string()}</option> })
+        .collect_view()
 }
 
 /// Start, end, slot length and capacity pick-lists.
