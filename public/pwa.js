@@ -41,6 +41,17 @@
         setInterval(function () { reg.update().catch(function () {}); }, 30 * 60 * 1000);
       }).catch(function (e) { console.warn("service worker not registered", e); });
     });
+    // Background Sync where the browser has it (Chromium; not iOS): after a
+    // save, ask the browser to wake us when the network returns. The app
+    // syncs on its own anyway (on start, on "online", every minute).
+    window.addEventListener("yl-saved", function () {
+      navigator.serviceWorker.ready.then(function (reg) {
+        if (reg.sync) return reg.sync.register("yl-sync");
+      }).catch(function () {});
+    });
+    navigator.serviceWorker.addEventListener("message", function (e) {
+      if (e.data && e.data.type === "SYNC") window.dispatchEvent(new Event("yl-sync-now"));
+    });
     // Pages redraw their frame on navigation; keep the button visible.
     setInterval(showBanner, 2000);
   }

@@ -59,6 +59,17 @@ function isField(path) {
   return path === "/field" || path.startsWith("/field/");
 }
 
+// Background Sync: the browser wakes us when the network is back; the open
+// field app does the actual sync (its data and code live in the page).
+self.addEventListener("sync", (event) => {
+  if (event.tag !== "yl-sync") return;
+  event.waitUntil(
+    self.clients.matchAll({ type: "window" }).then((clients) => {
+      clients.forEach((c) => c.postMessage({ type: "SYNC" }));
+    })
+  );
+});
+
 self.addEventListener("fetch", (event) => {
   const req = event.request;
   if (req.method !== "GET") return;

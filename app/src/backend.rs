@@ -4,7 +4,7 @@
 
 use crate::{
     error::AppError,
-    model::{CountyStationRow, Me, StationHome},
+    model::{CountyStationRow, Me, StationHome, SyncQueue},
 };
 use std::sync::Arc;
 
@@ -20,6 +20,8 @@ pub trait Backend: Send + Sync + 'static {
     ) -> Result<StationHome, AppError>;
     /// Every station with its head counts (county administrators only).
     async fn county(&self, req: &http::request::Parts) -> Result<Vec<CountyStationRow>, AppError>;
+    /// A station's sync review queue; `None` means the caller's own station.
+    async fn sync_queue(&self, req: &http::request::Parts, station_id: Option<String>) -> Result<SyncQueue, AppError>;
 }
 
 pub type SharedBackend = Arc<dyn Backend>;

@@ -23,6 +23,10 @@ pub enum ErrorCode {
     TooManyRequests,
     /// The request clashes with the current state (a full slot, a booking already handled).
     Conflict,
+    /// The request body is over a limit (e.g. too many ops in one sync).
+    TooLarge,
+    /// The client speaks an older/newer protocol and must update.
+    UpgradeRequired,
     Internal,
     /// The server could not be reached (client side only).
     Network,
@@ -92,6 +96,8 @@ impl AppError {
             ErrorCode::BadRequest => S::BAD_REQUEST,
             ErrorCode::TooManyRequests => S::TOO_MANY_REQUESTS,
             ErrorCode::Conflict => S::CONFLICT,
+            ErrorCode::TooLarge => S::PAYLOAD_TOO_LARGE,
+            ErrorCode::UpgradeRequired => S::UPGRADE_REQUIRED,
             ErrorCode::Internal => S::INTERNAL_SERVER_ERROR,
             ErrorCode::Network => S::BAD_GATEWAY,
         }
@@ -115,5 +121,17 @@ impl server_fn::error::FromServerFnError for AppError {
             E::Args(m) | E::MissingArg(m) => AppError::bad("提交的内容格式不正确。", format!("Malformed input: {m}")),
             other => AppError::internal(other),
         }
+    }
+}
+
+impl From<yinling_protocol::ProtocolError> for AppError {
+    fn from(e: yinling_protocol::ProtocolError) -> Self {
+        use yinling_protocol::ProtocolError as P;
+        let code = match e {
+            P::UnsupportedVersion { .. } => ErrorCode::UpgradeRequired,
+            P::BatchTooLarge { .. } => ErrorCode::TooLarge,
+            P::Malformed { .. } => ErrorCode::BadRequest,
+        };
+        AppError::new(code, e.message_zh(), e.message_en())
     }
 }

@@ -104,6 +104,40 @@ texts! {
     Staff => "工作人员", "Staff";
     Loading => "正在加载…", "Loading…";
     Open => "查看", "Open";
+    SyncNow => "立即同步", "Sync now";
+    Syncing => "正在同步…", "Syncing…";
+    WaitingToSync => "条记录待同步", "records waiting to sync";
+    SyncedCount => "已同步", "Synced";
+    SyncFailed => "同步没有成功，记录仍保存在本机，稍后会自动重试。", "Sync did not go through; records stay on this phone and it retries shortly.";
+    LastSynced => "上次同步", "Last synced";
+    Quarantined => "未被接收的记录", "Records the server did not accept";
+    QuarantinedHint => "这些记录没有同步到工作室，原因如下。请按原因修改后重新登记，或联系工作室。", "These records did not reach the station; see why. Re-enter them corrected or contact the station.";
+    Understood => "知道了", "Got it";
+    MyCases => "我的事项", "My cases";
+    NoCases => "还没有事项。", "No cases yet.";
+    NewCase => "登记新事项", "New case";
+    CaseTitle => "标题", "Title";
+    CaseKind => "类别", "Kind";
+    Save => "保存", "Save";
+    SavedLocal => "已保存在本机", "Saved on this phone";
+    Waiting => "待同步", "Waiting to sync";
+    Synced => "已同步", "Synced";
+    Description => "情况描述", "Description";
+    ChangeStatus => "办理进度", "Progress";
+    StorageUsed => "本机已用存储", "Storage used on this phone";
+    CaseMissing => "这台手机上没有这条事项，请先同步。", "This case is not on this phone yet; sync first.";
+    SyncQueueTitle => "同步队列", "Sync queue";
+    Devices => "手机", "Phones";
+    Conflicts => "待处理的冲突", "Conflicts to settle";
+    Rejections => "被拒收的记录", "Rejected records";
+    NoConflicts => "没有待处理的冲突。", "No conflicts to settle.";
+    NoRejections => "没有被拒收的记录。", "No rejected records.";
+    NoDevices => "还没有手机同步过。", "No phone has synced yet.";
+    KeepStored => "保留这个", "Keep this";
+    TakeIncoming => "改用这个", "Use this";
+    Merge => "合并后保存", "Save merged";
+    Dismiss => "忽略", "Dismiss";
+    Fix => "修正后接收", "Fix and accept";
 }
 
 #[cfg(test)]

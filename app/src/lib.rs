@@ -8,6 +8,7 @@ pub mod backend;
 pub mod booking;
 pub mod components;
 pub mod error;
+pub mod field;
 pub mod i18n;
 pub mod model;
 pub mod pages;
@@ -33,6 +34,7 @@ use pages::{
     station_bookings::{StationBookingPage, StationBookingsPage},
     station_slots::StationSlotsPage,
     stations_public::StationsPublic,
+    sync_queue::SyncQueuePage,
 };
 use prefs::Prefs;
 
@@ -90,6 +92,7 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/") view=Landing/>
                 <Route path=path!("/login") view=LoginPage/>
                 <Route path=path!("/station") view=StationPage/>
+                <Route path=path!("/station/sync") view=SyncQueuePage/>
                 <Route path=path!("/county") view=CountyPage/>
                 // Residents' bookings: rendered whole on the server (Async), so
                 // they read and post without JavaScript.

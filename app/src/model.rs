@@ -136,3 +136,62 @@ mod tests {
         assert!(!is_mainland_mobile("1391234567a"));
     }
 }
+
+/// The station's sync review page (同步队列), ready to render: names and
+/// labels resolved, times formatted in the station's time zone.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct SyncQueue {
+    pub station_id: String,
+    pub station_name: String,
+    pub devices: Vec<DeviceView>,
+    pub conflicts: Vec<ConflictView>,
+    pub rejections: Vec<RejectionView>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct DeviceView {
+    pub user_name: String,
+    /// First 8 characters of the device id (enough to tell phones apart).
+    pub device_short: String,
+    pub app_version: String,
+    pub last_seen: String,
+    pub last_push: String,
+    /// Outbox entries still waiting, as the phone last reported.
+    pub pending: i64,
+    pub ops_received: i64,
+}
+
+/// One side of a conflict: the value with who set it and when.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ConflictSide {
+    pub value: String,
+    pub by: String,
+    pub at: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ConflictView {
+    pub id: String,
+    pub record_id: String,
+    /// e.g. 事项「楼道堆物」.
+    pub record_label: String,
+    pub field_label: String,
+    /// True when the field is free text (a merged value can be typed).
+    pub mergeable: bool,
+    pub stored: ConflictSide,
+    pub incoming: ConflictSide,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct RejectionView {
+    pub op_id: String,
+    pub user_name: String,
+    pub record_label: String,
+    pub reason_zh: String,
+    pub reason_en: String,
+    pub at: String,
+    /// The op's field values (label, value) as sent.
+    pub fields: Vec<(String, String)>,
+    /// Field name → value as JSON text, for the fix form.
+    pub editable: Vec<(String, String, String)>,
+}

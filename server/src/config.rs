@@ -101,6 +101,15 @@ pub enum ConfigError {
     Env(&'static str, String),
 }
 
+/// `true/false`, `1/0`, `yes/no`, `on/off` (any case): what people write.
+fn parse_flag(key: &'static str, v: String) -> Result<bool, ConfigError> {
+    match v.trim().to_ascii_lowercase().as_str() {
+        "true" | "1" | "yes" | "on" => Ok(true),
+        "false" | "0" | "no" | "off" => Ok(false),
+        _ => Err(ConfigError::Env(key, v)),
+    }
+}
+
 impl Config {
     /// Defaults → file → environment, reading the real process environment.
     pub fn load() -> Result<Self, ConfigError> {
@@ -169,7 +178,7 @@ impl Config {
             self.public_url = v;
         }
         if let Some(v) = env("YINLING_SEED_DEMO") {
-            self.seed_demo_on_empty = parse("YINLING_SEED_DEMO", v)?;
+            self.seed_demo_on_empty = parse_flag("YINLING_SEED_DEMO", v)?;
         }
         if let Some(v) = env("YINLING_SESSION_TTL_MINUTES") {
             let mins: u64 = parse("YINLING_SESSION_TTL_MINUTES", v)?;
@@ -179,7 +188,7 @@ impl Config {
             self.build_id = Some(v);
         }
         if let Some(v) = env("YINLING_TRUST_PROXY") {
-            self.trust_proxy = parse("YINLING_TRUST_PROXY", v)?;
+            self.trust_proxy = parse_flag("YINLING_TRUST_PROXY", v)?;
         }
         Ok(())
     }

@@ -12,6 +12,7 @@ pub mod error;
 pub mod http;
 pub mod service;
 pub mod storage;
+pub mod sync;
 
 use std::{future::Future, sync::Arc};
 

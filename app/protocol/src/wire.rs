@@ -196,12 +196,92 @@ pub fn check_push(req: &PushRequest) -> Result<(), ProtocolError> {
     Ok(())
 }
 
-/// Parse and check a push body.
-pub fn parse_push(body: &[u8]) -> Result<PushRequest, ProtocolError> {
-    let req: PushRequest =
-        serde_json::from_slice(body).map_err(|e| ProtocolError::Malformed { detail: e.to_string() })?;
-    check_push(&req)?;
-    Ok(req)
+/// A push body as parsed by the server: the well-formed ops, plus a
+/// per-op rejection for each op that could not be read at all.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ParsedPush {
+    pub request: PushRequest,
+    /// `(position in the request, result)` for ops that are not valid ops
+    /// but carry a readable `op_id`; they are rejected on their own.
+    pub unreadable: Vec<(usize, OpResult)>,
+}
+
+impl ParsedPush {
+    /// Merge the storage's results for `request.ops` with the unreadable
+    /// ops' rejections back into request order.
+    pub fn merge_results(&self, decided: Vec<OpResult>) -> Vec<OpResult> {
+        let mut out = Vec::with_capacity(decided.len() + self.unreadable.len());
+        let mut decided = decided.into_iter();
+        let mut unreadable = self.unreadable.iter().peekable();
+        for pos in 0..self.request.ops.len() + self.unreadable.len() {
+            match unreadable.peek() {
+                Some((p, r)) if *p == pos => {
+                    out.push(r.clone());
+                    unreadable.next();
+                }
+                _ => out.extend(decided.next()),
+            }
+        }
+        out
+    }
+}
+
+/// The envelope, read before the ops so a version mismatch is reported as
+/// such even when the ops of another version would not parse.
+#[derive(Deserialize)]
+struct RawPush {
+    protocol: u32,
+    device_id: Uuid,
+    app_version: String,
+    #[serde(default)]
+    pending_count: u32,
+    ops: Vec<serde_json::Value>,
+}
+
+#[derive(Deserialize)]
+struct OpIdOnly {
+    op_id: Uuid,
+}
+
+/// Parse and check a push body. Request-level problems (not JSON, wrong
+/// version, too many ops, an op without even a readable `op_id`) fail the
+/// request; an op that is otherwise unreadable is rejected on its own so the
+/// rest of the batch still goes through.
+pub fn parse_push(body: &[u8]) -> Result<ParsedPush, ProtocolError> {
+    #[derive(Deserialize)]
+    struct VersionOnly {
+        protocol: u32,
+    }
+    let malformed = |e: serde_json::Error| ProtocolError::Malformed { detail: e.to_string() };
+    let version: VersionOnly = serde_json::from_slice(body).map_err(malformed)?;
+    check_version(version.protocol)?;
+    let raw: RawPush = serde_json::from_slice(body).map_err(malformed)?;
+    if raw.ops.len() > MAX_BATCH_OPS {
+        return Err(ProtocolError::BatchTooLarge { count: raw.ops.len(), max: MAX_BATCH_OPS });
+    }
+    let mut ops = Vec::with_capacity(raw.ops.len());
+    let mut unreadable = Vec::new();
+    for (pos, value) in raw.ops.into_iter().enumerate() {
+        match Op::deserialize(&value) {
+            Ok(op) => ops.push(op),
+            Err(e) => {
+                let OpIdOnly { op_id } = OpIdOnly::deserialize(&value)
+                    .map_err(|_| ProtocolError::Malformed { detail: format!("op {pos} has no readable op_id") })?;
+                let reason = RejectReason::new(crate::reason::RejectCode::Malformed)
+                    .detail("记录内容无法读取", &format!("unreadable op: {e}"));
+                unreadable.push((pos, OpResult { op_id, outcome: Outcome::Rejected { reason } }));
+            }
+        }
+    }
+    let request = PushRequest {
+        protocol: raw.protocol,
+        device_id: raw.device_id,
+        app_version: raw.app_version,
+        pending_count: raw.pending_count,
+        ops,
+    };
+    check_push(&request)?;
+    Ok(ParsedPush { request, unreadable })
 }
 
 /// Request-level checks of a pull; returns the effective page size.
@@ -245,7 +325,7 @@ mod tests {
             ops: vec![],
         };
         let body = serde_json::to_vec(&req).unwrap();
-        assert_eq!(parse_push(&body).unwrap(), req);
+        assert_eq!(parse_push(&body).unwrap().request, req);
         req.protocol = 2;
         let e = check_push(&req).unwrap_err();
         assert_eq!(e.http_status(), 426);
@@ -254,6 +334,9 @@ mod tests {
         let e = parse_push(b"{\"protocol\":1").unwrap_err();
         assert!(matches!(e, ProtocolError::Malformed { .. }));
         assert_eq!(e.http_status(), 400);
+        // A newer version is reported as such even if its ops are unreadable.
+        let e = parse_push(br#"{"protocol":9,"batch":"v9 shape"}"#).unwrap_err();
+        assert_eq!(e.http_status(), 426);
     }
 
     #[test]
@@ -287,9 +370,45 @@ mod tests {
         req.ops.truncate(2);
         let mut v = serde_json::to_value(&req).unwrap();
         v["ops"][1]["kind"] = "hologram".into();
-        let parsed = parse_push(&serde_json::to_vec(&v).unwrap()).unwrap();
+        let parsed = parse_push(&serde_json::to_vec(&v).unwrap()).unwrap().request;
         assert_eq!(parsed.ops[0].kind, RecordKind::Visit);
         assert_eq!(parsed.ops[1].kind, RecordKind::Unknown);
+    }
+
+    #[test]
+    fn an_unreadable_op_is_rejected_alone_and_results_keep_request_order() {
+        use crate::hlc::Hlc;
+        use crate::op::{Op, OpBody};
+        use crate::record::RecordKind;
+        let op = |n: u128| Op {
+            op_id: Uuid::from_u128(n),
+            device_id: Uuid::nil(),
+            author: Uuid::nil(),
+            station_id: Uuid::nil(),
+            kind: RecordKind::Visit,
+            record_id: Uuid::from_u128(100 + n),
+            hlc: Hlc::default(),
+            body: OpBody::Delete { base_rev: 0 },
+        };
+        let req = PushRequest {
+            protocol: PROTOCOL_VERSION,
+            device_id: Uuid::nil(),
+            app_version: "1".into(),
+            pending_count: 3,
+            ops: vec![op(1), op(2), op(3)],
+        };
+        let mut v = serde_json::to_value(&req).unwrap();
+        v["ops"][1]["hlc"] = "yesterday".into();
+        let parsed = parse_push(&serde_json::to_vec(&v).unwrap()).unwrap();
+        assert_eq!(parsed.request.ops.iter().map(|o| o.op_id).collect::<Vec<_>>(), [op(1).op_id, op(3).op_id]);
+        assert_eq!(parsed.unreadable.len(), 1);
+        let applied = |n| OpResult { op_id: Uuid::from_u128(n), outcome: Outcome::Applied { rev: n as u64 } };
+        let merged = parsed.merge_results(vec![applied(1), applied(3)]);
+        assert_eq!(merged.iter().map(|r| r.op_id).collect::<Vec<_>>(), [op(1).op_id, op(2).op_id, op(3).op_id]);
+        assert!(matches!(&merged[1].outcome, Outcome::Rejected { reason } if reason.zh.contains("无法读取")));
+        // Without even an op id the request as a whole is malformed.
+        v["ops"][1] = serde_json::json!({"nonsense": true});
+        assert_eq!(parse_push(&serde_json::to_vec(&v).unwrap()).unwrap_err().http_status(), 400);
     }
 
     #[test]

@@ -8,12 +8,14 @@
 
 use crate::{
     components::frame::Frame,
+    field::field_data,
     i18n::K,
     model::Me,
     prefs::{tr, use_prefs},
 };
 use leptos::prelude::*;
 use leptos_router::{components::Outlet, hooks::use_params_map};
+use yinling_protocol::{schema, FieldValue, RecordKind, RecordState};
 
 #[derive(Clone, Debug, PartialEq)]
 pub enum Profile {
@@ -31,6 +33,15 @@ pub fn FieldShell() -> impl IntoView {
     let mounted = RwSignal::new(false);
     let profile = RwSignal::new(Profile::Loading);
     provide_context(FieldProfile(profile));
+    let data = crate::field::provide_field_data();
+    Effect::new(move |_| {
+        if let Profile::Ready(me) = profile.get() {
+            #[cfg(feature = "hydrate")]
+            leptos::task::spawn_local(crate::field::engine::start(me, data));
+            #[cfg(not(feature = "hydrate"))]
+            let _ = (me, data);
+        }
+    });
     Effect::new(move |_| {
         mounted.set(true);
         #[cfg(feature = "hydrate")]
@@ -97,25 +108,298 @@ fn current_me() -> Option<Me> {
 
 #[component]
 pub fn FieldHome() -> impl IntoView {
-    let prefs = use_prefs();
     view! {
         <h1>{tr(K::FieldHome)}</h1>
         {move || current_me().map(|me| view! {
             <p class="lead" id="field-hello">{tr(K::Hello)()}"，"{me.name}</p>
             <p>{tr(K::YourStation)()}"："{me.station_name.unwrap_or_default()}</p>
         })}
-        <p class="sync-line" id="sync-line">{prefs.tr(K::FieldAllSynced)}</p>
+        <SyncBar/>
+        <Quarantined/>
+        <MyCases/>
+        <NewCase/>
     }
 }
 
-/// A case opened by deep link. Its content comes from the phone's store.
+/// The plain line on what is saved and what waits, and the sync button.
+#[component]
+pub fn SyncBar() -> impl IntoView {
+    let data = field_data();
+    let prefs = use_prefs();
+    let line = move || {
+        let st = data.status.get();
+        let t = |k| crate::i18n::t(prefs.lang.get(), k);
+        if let Some((done, total)) = st.progress {
+            format!("{}…{} {done} / {total}", t(K::Syncing), t(K::SyncedCount))
+        } else if st.waiting > 0 {
+            format!("{} {}", st.waiting, t(K::WaitingToSync))
+        } else if st.ready {
+            t(K::FieldAllSynced).to_string()
+        } else {
+            t(K::FieldOpening).to_string()
+        }
+    };
+    view! {
+        <section class="sync-bar" aria-live="polite">
+            <p class="sync-line" id="sync-line" data-waiting=move || data.status.get().waiting.to_string()
+                data-syncing=move || data.status.get().syncing.to_string()
+                data-ready=move || data.status.get().ready.to_string()>{line}</p>
+            {move || data.status.get().error.map(|e| view! { <p class="error" id="sync-error" role="status">{e}</p> })}
+            <p class="muted small">
+                {move || data.status.get().last_synced.map(|t| format!("{}：{t}", crate::i18n::t(prefs.lang.get(), K::LastSynced)))}
+                " "
+                {move || data.status.get().storage.map(|s| format!("{}：{s}", crate::i18n::t(prefs.lang.get(), K::StorageUsed)))}
+            </p>
+            <button type="button" class="btn" id="sync-now" on:click=move |_| crate::field::sync_now()
+                disabled=move || data.status.get().syncing>{tr(K::SyncNow)}</button>
+        </section>
+    }
+}
+
+/// Records the server refused, with the reason, until the envoy has read it.
+#[component]
+fn Quarantined() -> impl IntoView {
+    let data = field_data();
+    move || {
+        let items = data.status.get().quarantined;
+        (!items.is_empty()).then(|| view! {
+            <section class="quarantine" id="quarantine">
+                <h2>{tr(K::Quarantined)}</h2>
+                <p>{tr(K::QuarantinedHint)}</p>
+                <ul class="cards">
+                    {items.into_iter().map(|(op_id, what, why)| view! {
+                        <li class="card">
+                            <strong>{what}</strong>
+                            <p class="error">{why}</p>
+                            <button type="button" class="btn" on:click=move |_| crate::field::dismiss(op_id.clone())>
+                                {tr(K::Understood)}
+                            </button>
+                        </li>
+                    }).collect_view()}
+                </ul>
+            </section>
+        })
+    }
+}
+
+fn status_label(code: &str) -> &'static str {
+    schema::choice(RecordKind::Case, "status", code).map_or("", |c| c.zh)
+}
+
+#[component]
+fn MyCases() -> impl IntoView {
+    view! {
+        <section>
+            <h2>{tr(K::MyCases)}</h2>
+            {move || {
+                let mut cases = crate::field::records(RecordKind::Case);
+                cases.sort_by(|a, b| b.rev.cmp(&a.rev).then(b.id.cmp(&a.id)));
+                if cases.is_empty() {
+                    return view! { <p class="muted" id="no-cases">{tr(K::NoCases)}</p> }.into_any();
+                }
+                view! {
+                    <ul class="cards" id="case-list">
+                        {cases.into_iter().map(|c| {
+                            let waiting = crate::field::is_waiting(c.id);
+                            let title = c.str_value("title").unwrap_or_default().to_string();
+                            let status = status_label(c.str_value("status").unwrap_or_default());
+                            view! {
+                                <li class="card" data-case=c.id.to_string()>
+                                    <a class="card-link" href=format!("/field/cases/{}", c.id)>{title}</a>
+                                    <span class="tag">{status}</span>
+                                    <span class="tag" class:tag-wait=waiting>
+                                        {if waiting { tr(K::Waiting) } else { tr(K::Synced) }}
+                                    </span>
+                                </li>
+                            }
+                        }).collect_view()}
+                    </ul>
+                }.into_any()
+            }}
+        </section>
+    }
+}
+
+/// Register a case with a title and a kind picked from the list.
+#[component]
+fn NewCase() -> impl IntoView {
+    let title = RwSignal::new(String::new());
+    let kind = RwSignal::new("livelihood".to_string());
+    let message = RwSignal::new(None::<(bool, String)>);
+    let save = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let fields = vec![
+            ("title", FieldValue::String(title.get_untracked().trim().to_string())),
+            ("kind", FieldValue::String(kind.get_untracked())),
+            ("status", FieldValue::String("registered".into())),
+        ];
+        leptos::task::spawn_local(async move {
+            match crate::field::create(RecordKind::Case, fields).await {
+                Ok(_) => {
+                    title.set(String::new());
+                    message.set(Some((true, "已保存在本机".into())));
+                }
+                Err(e) => message.set(Some((false, e))),
+            }
+        });
+    };
+    view! {
+        <section>
+            <h2>{tr(K::NewCase)}</h2>
+            <form id="new-case" class="form" on:submit=save>
+                <label for="case-title-input">{tr(K::CaseTitle)}</label>
+                <input id="case-title-input" name="title" maxlength="100" required
+                    prop:value=move || title.get() on:input=move |ev| title.set(event_target_value(&ev))/>
+                <label for="case-kind">{tr(K::CaseKind)}</label>
+                <select id="case-kind" on:change=move |ev| kind.set(event_target_value(&ev))>
+                    {schema::CASE_KIND.iter().map(|c| view! {
+                        <option value=c.code selected=move || kind.get() == c.code>{c.zh}</option>
+                    }).collect_view()}
+                </select>
+                <button type="submit" class="btn btn-primary">{tr(K::Save)}</button>
+            </form>
+            {move || message.get().map(|(ok, m)| view! {
+                <p class=if ok { "ok" } else { "error" } role="status" id="new-case-message">{m}</p>
+            })}
+        </section>
+    }
+}
+
+/// A case opened from the list or a deep link; its content is on the phone.
 #[component]
 pub fn FieldCase() -> impl IntoView {
     let params = use_params_map();
-    let id = move || params.with(|p| p.get("id").unwrap_or_default());
+    let id = move || params.with(|p| p.get("id").and_then(|s| uuid::Uuid::parse_str(&s).ok()));
     view! {
-        <h1 id="case-title">"事项 / Case"</h1>
-        <p class="mono" id="case-id">{id}</p>
+        <p class="mono small" id="case-id">{move || id().map(|i| i.to_string()).unwrap_or_default()}</p>
+        {move || match id().and_then(crate::field::record) {
+            None => view! {
+                <h1 id="case-title">{tr(K::MyCases)}</h1>
+                <p class="muted" id="case-missing">{tr(K::CaseMissing)}</p>
+            }.into_any(),
+            Some(case) => view! { <CaseView case/> }.into_any(),
+        }}
+        <SyncBar/>
         <a class="btn" href="/field">{tr(K::FieldHome)}</a>
+    }
+}
+
+#[component]
+fn CaseView(case: RecordState) -> impl IntoView {
+    let id = case.id;
+    let status = case.str_value("status").unwrap_or("registered").to_string();
+    let kind = case.str_value("kind").and_then(|k| schema::choice(RecordKind::Case, "kind", k)).map_or("", |c| c.zh);
+    let description = RwSignal::new(case.str_value("description").unwrap_or_default().to_string());
+    let message = RwSignal::new(None::<(bool, String)>);
+    let waiting = move || crate::field::is_waiting(id);
+    let save_fields = move |changes: Vec<(&'static str, FieldValue)>| {
+        leptos::task::spawn_local(async move {
+            match crate::field::update(id, changes).await {
+                Ok(()) => message.set(Some((true, "已保存在本机".into()))),
+                Err(e) => message.set(Some((false, e))),
+            }
+        });
+    };
+    let save_description = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        save_fields(vec![("description", FieldValue::String(description.get_untracked()))]);
+    };
+    let next = schema::case_status::next_statuses(&status);
+    view! {
+        <h1 id="case-title">{case.str_value("title").unwrap_or_default().to_string()}</h1>
+        <p>
+            <span class="tag">{kind}</span>" "
+            <span class="tag" id="case-status">{status_label(&status)}</span>" "
+            <span class="tag" id="case-sync" class:tag-wait=waiting>
+                {move || if waiting() { tr(K::Waiting)() } else { tr(K::Synced)() }}
+            </span>
+        </p>
+        <form id="case-description" class="form" on:submit=save_description>
+            <label for="description">{tr(K::Description)}</label>
+            <textarea id="description" rows="5" maxlength="5000"
+                prop:value=move || description.get()
+                on:input=move |ev| description.set(event_target_value(&ev))></textarea>
+            <button type="submit" class="btn btn-primary">{tr(K::Save)}</button>
+        </form>
+        <Assignees id assignees=case.value("assignees").cloned()/>
+        {(!next.is_empty() && next.iter().all(|s| *s != "referred")).then(|| view! {
+            <h2>{tr(K::ChangeStatus)}</h2>
+            <div class="actions">
+                {next.iter().map(|s| {
+                    let code = *s;
+                    view! {
+                        <button type="button" class="btn" data-status=code
+                            on:click=move |_| save_fields(vec![("status", FieldValue::String(code.into()))])>
+                            {status_label(code)}
+                        </button>
+                    }
+                }).collect_view()}
+            </div>
+        })}
+        {move || message.get().map(|(ok, m)| view! {
+            <p class=if ok { "ok" } else { "error" } role="status" id="case-message">{m}</p>
+        })}
+    }
+}
+
+/// Who handles the case, and adding a colleague from the station's envoys.
+#[component]
+fn Assignees(id: uuid::Uuid, assignees: Option<FieldValue>) -> impl IntoView {
+    let data = field_data();
+    let current: Vec<String> = assignees
+        .and_then(|v| v.as_array().cloned())
+        .unwrap_or_default()
+        .into_iter()
+        .filter_map(|v| v.as_str().map(str::to_string))
+        .collect();
+    let pick = RwSignal::new(String::new());
+    let message = RwSignal::new(None::<(bool, String)>);
+    // The case's creator handles it already; offer the others.
+    let me = current_me().map(|m| m.id);
+    let names = {
+        let current = current.clone();
+        move || {
+            let envoys = data.envoys.get();
+            current
+                .iter()
+                .map(|id| envoys.iter().find(|(e, _)| e == id).map_or_else(|| id.clone(), |(_, n)| n.clone()))
+                .collect::<Vec<_>>()
+                .join("、")
+        }
+    };
+    let add = {
+        let current = current.clone();
+        move |ev: leptos::ev::SubmitEvent| {
+            ev.prevent_default();
+            let who = pick.get_untracked();
+            if who.is_empty() || current.contains(&who) {
+                return;
+            }
+            let mut list: Vec<FieldValue> = current.iter().cloned().map(FieldValue::String).collect();
+            list.push(FieldValue::String(who));
+            leptos::task::spawn_local(async move {
+                match crate::field::update(id, vec![("assignees", FieldValue::Array(list))]).await {
+                    Ok(()) => message.set(Some((true, "已保存在本机".into()))),
+                    Err(e) => message.set(Some((false, e))),
+                }
+            });
+        }
+    };
+    view! {
+        <h2>"经办人"</h2>
+        <p id="case-assignees">{names}</p>
+        <form id="add-assignee" class="form" on:submit=add>
+            <label for="assignee-pick">"添加经办人"</label>
+            <select id="assignee-pick" on:change=move |ev| pick.set(event_target_value(&ev))>
+                <option value="">"请选择"</option>
+                {move || data.envoys.get().into_iter().filter(|(e, _)| !current.contains(e) && Some(e) != me.as_ref()).map(|(e, n)| view! {
+                    <option value=e>{n}</option>
+                }).collect_view()}
+            </select>
+            <button type="submit" class="btn">"添加"</button>
+        </form>
+        {move || message.get().map(|(ok, m)| view! {
+            <p class=if ok { "ok" } else { "error" } role="status">{m}</p>
+        })}
     }
 }

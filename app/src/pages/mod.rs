@@ -9,3 +9,4 @@ pub mod station;
 pub mod station_bookings;
 pub mod station_slots;
 pub mod stations_public;
+pub mod sync_queue;

@@ -76,6 +76,7 @@ fn StationView(home: StationHome) -> impl IntoView {
             <dt>{tr(K::OpeningHours)}</dt><dd>{s.opening_hours}</dd>
             <dt>{tr(K::Services)}</dt><dd>{s.services}</dd>
         </dl>
+        <p><a class="btn" id="to-sync-queue" href="/station/sync">{tr(K::SyncQueueTitle)}</a></p>
         <h2>{tr(K::Roster)}</h2>
         <div class="table-wrap">
             <table class="table" id="roster">

@@ -23,6 +23,8 @@ pub enum Action {
     ManageBookings,
     /// A station's bookable slots (weekly template and exceptions).
     ManageSlots,
+    /// A station's sync review queue: devices, conflicts, rejected records.
+    ReviewSync,
 }
 
 #[derive(Debug, PartialEq, Eq)]
@@ -49,7 +51,11 @@ pub fn authorize(who: Option<&Principal>, action: Action, owner: Option<&str>) -
     }
     let allowed = match action {
         Action::ViewStation | Action::ViewAddressBook => matches!(role, Role::Envoy | Role::Staff),
-        Action::ManageMembers | Action::ViewAudit | Action::ManageBookings | Action::ManageSlots => role == Role::Staff,
+        Action::ManageMembers
+        | Action::ViewAudit
+        | Action::ManageBookings
+        | Action::ManageSlots
+        | Action::ReviewSync => role == Role::Staff,
         Action::ViewCounty => false,
     };
     if allowed {

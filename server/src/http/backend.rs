@@ -4,7 +4,7 @@ use crate::{auth::Principal, service, AppState};
 use yinling_app::{
     backend::Backend,
     error::AppError,
-    model::{CountyStationRow, Me, StationHome},
+    model::{CountyStationRow, Me, StationHome, SyncQueue},
 };
 
 pub struct ServerBackend(pub AppState);
@@ -30,5 +30,10 @@ impl Backend for ServerBackend {
     async fn county(&self, req: &http::request::Parts) -> Result<Vec<CountyStationRow>, AppError> {
         let p = Principal::from_headers(&self.0, &req.headers).await;
         service::county(&self.0, p.as_ref()).await
+    }
+
+    async fn sync_queue(&self, req: &http::request::Parts, station_id: Option<String>) -> Result<SyncQueue, AppError> {
+        let p = Principal::from_headers(&self.0, &req.headers).await;
+        crate::sync::queue::queue(&self.0, p.as_ref(), station_id).await
     }
 }

@@ -11,6 +11,7 @@ pub mod pages;
 pub mod pwa;
 pub mod slots;
 pub mod stations;
+pub mod sync;
 
 use crate::AppState;
 use axum::{
@@ -61,6 +62,12 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/stations/{id}/slot-templates/{template}/delete", post(slots::delete_template))
         .route("/api/v1/stations/{id}/slot-exceptions", post(slots::add_exception))
         .route("/api/v1/stations/{id}/slot-exceptions/{exception}/delete", post(slots::delete_exception))
+        .route("/api/v1/sync/push", post(sync::push))
+        .route("/api/v1/sync/pull", post(sync::pull))
+        .route("/api/v1/stations/{id}/sync", get(sync::queue))
+        .route("/api/v1/stations/{id}/conflicts/{conflict}/resolve", post(sync::resolve))
+        .route("/api/v1/stations/{id}/rejections/{op}/dismiss", post(sync::dismiss))
+        .route("/api/v1/stations/{id}/rejections/{op}/fix", post(sync::fix))
         .route("/healthz", get(pwa::healthz))
         .route("/sw.js", get(pwa::service_worker))
         .route("/prefs", get(pwa::prefs));

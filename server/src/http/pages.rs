@@ -9,7 +9,7 @@ use axum::{
     response::{IntoResponse, Redirect, Response},
 };
 
-const GUARDED: [&str; 2] = ["/station", "/county"];
+const GUARDED: [&str; 3] = ["/station", "/station/sync", "/county"];
 
 pub async fn guard(State(state): State<AppState>, req: Request, next: Next) -> Response {
     let path = req.uri().path();

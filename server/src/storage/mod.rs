@@ -8,11 +8,13 @@
 mod bookings;
 mod rows;
 mod sql;
+mod sync;
 
 use async_trait::async_trait;
 pub use bookings::*;
 pub use rows::*;
 use std::sync::Arc;
+pub use sync::{ConflictRow, DeviceRow, PushBatch, RejectionRow, SyncStore};
 
 pub type StoreResult<T> = Result<T, StoreError>;
 
@@ -35,7 +37,7 @@ pub enum Backend {
 }
 
 #[async_trait]
-pub trait Store: BookingStore + Send + Sync + 'static {
+pub trait Store: BookingStore + SyncStore + Send + Sync + 'static {
     fn backend(&self) -> Backend;
 
     /// True when the county has no stations yet (a fresh database).

@@ -57,6 +57,29 @@ const USER_COLS: &str = "id, phone, name, role, station_id, password_hash, activ
 const STATION_COLS: &str =
     "s.id, s.street_id, st.name AS street_name, s.name, s.community, s.address, s.opening_hours, s.services";
 
+/// Append one audit entry through any executor (a pool, or a transaction
+/// when the audited change must commit together with its record).
+macro_rules! insert_audit {
+    ($ex:expr, $e:expr) => {{
+        let e: &AuditEntry = $e;
+        sqlx::query(
+            "INSERT INTO audit_log (id, at, actor_id, station_id, action, object_kind, object_id, detail) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+        )
+        .bind(&e.id)
+        .bind(e.at_ms)
+        .bind(&e.actor_id)
+        .bind(&e.station_id)
+        .bind(&e.action)
+        .bind(&e.object_kind)
+        .bind(&e.object_id)
+        .bind(&e.detail)
+        .execute($ex)
+        .await?
+    }};
+}
+pub(super) use insert_audit;
+
 macro_rules! sql_store {
     ($store:ident, $row:ty, $backend:expr) => {
         impl $store {
@@ -220,13 +243,7 @@ macro_rules! sql_store {
             }
 
             async fn audit(&self, e: &AuditEntry) -> StoreResult<()> {
-                sqlx::query(
-                    "INSERT INTO audit_log (id, at, actor_id, station_id, action, object_kind, object_id, detail) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-                )
-                .bind(&e.id).bind(e.at_ms).bind(&e.actor_id).bind(&e.station_id)
-                .bind(&e.action).bind(&e.object_kind).bind(&e.object_id).bind(&e.detail)
-                .execute(&self.pool).await?;
+                insert_audit!(&self.pool, e);
                 Ok(())
             }
 

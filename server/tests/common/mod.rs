@@ -193,3 +193,4 @@ pub async fn message(r: Response) -> (u16, String, String) {
     let v: serde_json::Value = r.json().await.unwrap_or_default();
     (status, v["error"].as_str().unwrap_or("").to_string(), v["message"].as_str().unwrap_or("").to_string())
 }
+pub mod phone;

@@ -23,6 +23,12 @@ impl LocalReplica {
         LocalReplica::default()
     }
 
+    /// Rebuild from what the phone stored (records and cursor are stored
+    /// separately so a pull page writes only what it changed).
+    pub fn from_parts(records: BTreeMap<Uuid, RecordState>, cursor: u64) -> Self {
+        LocalReplica { records, cursor }
+    }
+
     pub fn cursor(&self) -> u64 {
         self.cursor
     }

@@ -112,7 +112,7 @@ impl Server {
         oracle: &mut Oracle,
     ) -> Option<String> {
         let req = match parse_push(body.as_bytes()) {
-            Ok(r) => r,
+            Ok(r) => r.request,
             Err(e) => {
                 oracle.fail(format!("push refused: {e:?}"));
                 return None;

@@ -1,0 +1,397 @@
+//! The phone's sync engine: the protocol's `ClientState` in memory, mirrored
+//! into IndexedDB after every change, and the loop that pushes the outbox
+//! and pulls what changed.
+//!
+//! When it syncs: when the app starts, when the phone comes back online,
+//! right after every save, every minute while open, when the service
+//! worker's Background Sync fires (where the browser has it), and on the
+//! 立即同步 button. A failed sync retries after an exponential backoff with
+//! jitter. Only one sync runs at a time; a request for another while one runs
+//! makes it go round once more.
+//!
+//! Nothing is forgotten early: an outbox entry is written to IndexedDB in the
+//! same transaction as the save, and leaves it only when the server's reply
+//! (applied, duplicate, conflict) has been stored and a complete pull covers
+//! it; refused entries stay, quarantined, until the envoy has read why.
+
+use super::{store::PhoneDb, FieldData};
+use crate::{i18n::K, model::Me};
+use leptos::prelude::*;
+use std::{
+    cell::{Cell, RefCell},
+    collections::{BTreeMap, HashSet},
+    rc::Rc,
+};
+use uuid::Uuid;
+use wasm_bindgen::{closure::Closure, JsCast};
+use yinling_protocol::{new_id, schema, ClientState, FieldValue, PullResponse, PushResponse, RecordKind};
+
+pub const APP_VERSION: &str = env!("CARGO_PKG_VERSION");
+const PUSH_BATCH: usize = 100;
+const PULL_PAGE: u32 = 500;
+const PERIOD_MS: u32 = 60_000;
+
+struct Phone {
+    db: PhoneDb,
+    state: RefCell<ClientState>,
+    station_id: Uuid,
+    data: FieldData,
+    syncing: Cell<bool>,
+    again: Cell<bool>,
+    last_synced_ms: Cell<Option<f64>>,
+}
+
+thread_local! {
+    static PHONE: RefCell<Option<Rc<Phone>>> = const { RefCell::new(None) };
+}
+
+fn phone() -> Option<Rc<Phone>> {
+    PHONE.with(|p| p.borrow().clone())
+}
+
+pub fn with_state<R>(f: impl FnOnce(&ClientState) -> R) -> Option<R> {
+    phone().map(|p| f(&p.state.borrow()))
+}
+
+fn now_ms() -> u64 {
+    js_sys::Date::now() as u64
+}
+
+fn random10() -> [u8; 10] {
+    let mut buf = [0u8; 10];
+    let filled = web_sys::window()
+        .and_then(|w| w.crypto().ok())
+        .is_some_and(|c| c.get_random_values_with_u8_array(&mut buf).is_ok());
+    if !filled {
+        for b in &mut buf {
+            *b = (js_sys::Math::random() * 256.0) as u8;
+        }
+    }
+    buf
+}
+
+fn fresh_id() -> Uuid {
+    new_id(now_ms(), &random10())
+}
+
+fn text(key: K) -> String {
+    let lang = crate::i18n::Lang::from_cookie(crate::prefs::read_cookie(crate::prefs::LANG_COOKIE).as_deref());
+    crate::i18n::t(lang, key).to_string()
+}
+
+/// Open this user's database and start syncing. Called once the field shell
+/// knows who is signed in (online or remembered).
+pub async fn start(me: Me, data: FieldData) {
+    let (Ok(user_id), Some(Ok(station_id))) = (Uuid::parse_str(&me.id), me.station_id.as_deref().map(Uuid::parse_str))
+    else {
+        return;
+    };
+    if phone().is_some_and(|p| p.state.borrow().user_id == user_id) {
+        return;
+    }
+    let opened = async {
+        let db = PhoneDb::open(user_id).await?;
+        let state = db.load(user_id, fresh_id).await?;
+        Ok::<_, super::store::StoreError>((db, state))
+    };
+    let (db, state) = match opened.await {
+        Ok(v) => v,
+        Err(e) => {
+            data.status.update(|s| s.error = Some(e.message_zh()));
+            return;
+        }
+    };
+    let p = Rc::new(Phone {
+        db,
+        state: RefCell::new(state),
+        station_id,
+        data,
+        syncing: Cell::new(false),
+        again: Cell::new(false),
+        last_synced_ms: Cell::new(None),
+    });
+    PHONE.with(|slot| *slot.borrow_mut() = Some(p.clone()));
+    leptos::task::spawn_local(load_envoys(station_id, data));
+    refresh(&p);
+    install_triggers();
+    kick();
+}
+
+/// The station's envoys for the assignee picker: remembered from the last
+/// online visit, refreshed when the server answers.
+async fn load_envoys(station_id: Uuid, data: FieldData) {
+    let key = format!("yl_envoys_{station_id}");
+    let storage = web_sys::window().and_then(|w| w.local_storage().ok().flatten());
+    if let Some(list) = storage
+        .as_ref()
+        .and_then(|s| s.get_item(&key).ok().flatten())
+        .and_then(|j| serde_json::from_str::<Vec<(String, String)>>(&j).ok())
+    {
+        data.envoys.set(list);
+    }
+    let url = format!("/api/v1/stations/{station_id}");
+    let Ok(resp) = gloo_net::http::Request::get(&url).send().await else { return };
+    let Ok(home) = resp.json::<crate::model::StationHome>().await else { return };
+    let list: Vec<(String, String)> = home
+        .roster
+        .into_iter()
+        .filter(|m| m.role == crate::model::Role::Envoy && m.active)
+        .map(|m| (m.id, m.name))
+        .collect();
+    if let (Some(s), Ok(j)) = (&storage, serde_json::to_string(&list)) {
+        let _ = s.set_item(&key, &j);
+    }
+    data.envoys.set(list);
+}
+
+/// Recompute the sync line and tell components the records changed.
+fn refresh(p: &Phone) {
+    let s = p.state.borrow();
+    let waiting = s.outbox.pending_count() + s.outbox.in_flight_count();
+    let quarantined = s
+        .outbox
+        .quarantined()
+        .map(|(op, reason)| {
+            let what = match s.view(op.record_id).as_ref().and_then(|r| r.str_value("title").map(str::to_string)) {
+                Some(t) => format!("{}「{}」", op.kind.label_zh(), t),
+                None => op.kind.label_zh().to_string(),
+            };
+            (op.op_id.to_string(), what, reason.zh.clone())
+        })
+        .collect();
+    let last = p.last_synced_ms.get().map(|ms| {
+        let d = js_sys::Date::new(&wasm_bindgen::JsValue::from_f64(ms));
+        format!("{:02}:{:02}", d.get_hours(), d.get_minutes())
+    });
+    drop(s);
+    p.data.status.update(|st| {
+        st.ready = true;
+        st.waiting = waiting;
+        st.quarantined = quarantined;
+        st.last_synced = last;
+    });
+    p.data.version.update(|v| *v += 1);
+    let data = p.data;
+    leptos::task::spawn_local(async move {
+        if let Some((used, quota)) = super::store::usage().await {
+            data.status.update(|st| st.storage = Some(format!("{} / {}", human(used), human(quota))));
+        }
+    });
+}
+
+fn human(bytes: f64) -> String {
+    const MB: f64 = 1024.0 * 1024.0;
+    if bytes >= 1024.0 * MB {
+        format!("{:.1} GB", bytes / 1024.0 / MB)
+    } else {
+        format!("{:.1} MB", bytes / MB)
+    }
+}
+
+fn fail(p: &Phone, message: String) {
+    p.data.status.update(|st| st.error = Some(message));
+}
+
+/// Record a new record: validate, queue, store atomically, then sync.
+pub async fn create(kind: RecordKind, fields: Vec<(&str, FieldValue)>) -> Result<Uuid, String> {
+    let p = phone().ok_or_else(|| text(K::FieldOpening))?;
+    let fields: BTreeMap<String, FieldValue> = fields.into_iter().map(|(k, v)| (k.to_string(), v)).collect();
+    schema::validate_create(kind, &fields).map_err(|r| r.zh)?;
+    let record_id = fresh_id();
+    let op = p.state.borrow_mut().create(fresh_id(), kind, p.station_id, record_id, fields, now_ms());
+    persist_new(&p, op.op_id).await?;
+    Ok(record_id)
+}
+
+/// Change fields of a record: validate, queue, store atomically, then sync.
+pub async fn update(id: Uuid, changes: Vec<(&str, FieldValue)>) -> Result<(), String> {
+    let p = phone().ok_or_else(|| text(K::FieldOpening))?;
+    let kind = p.state.borrow().view(id).map(|r| r.kind).ok_or_else(|| text(K::CaseMissing))?;
+    for (field, value) in &changes {
+        schema::validate_change(kind, field, value).map_err(|r| r.zh)?;
+    }
+    let changes = changes.into_iter().map(|(k, v)| (k.to_string(), v));
+    let op = p.state.borrow_mut().update(fresh_id(), id, changes, now_ms()).map_err(|e| e.message_zh().to_string())?;
+    persist_new(&p, op.op_id).await
+}
+
+/// Store a just-queued op; if the phone cannot store it, take it back out so
+/// the screen never shows as saved what is not.
+async fn persist_new(p: &Rc<Phone>, op_id: Uuid) -> Result<(), String> {
+    let (entry, clock) = {
+        let s = p.state.borrow();
+        let entry = s.outbox.entries().iter().find(|e| e.op.op_id == op_id).cloned();
+        (entry, s.clock.clone())
+    };
+    let entry = entry.ok_or_else(|| text(K::SyncFailed))?;
+    if let Err(e) = p.db.save_op(&entry, &clock).await {
+        p.state.borrow_mut().outbox.dismiss(op_id);
+        refresh(p);
+        fail(p, e.message_zh());
+        return Err(e.message_zh());
+    }
+    refresh(p);
+    announce_saved();
+    kick();
+    Ok(())
+}
+
+pub async fn dismiss(op_id: String) {
+    let (Some(p), Ok(id)) = (phone(), Uuid::parse_str(&op_id)) else { return };
+    if p.db.delete_entry(id).await.is_ok() {
+        p.state.borrow_mut().outbox.dismiss(id);
+        refresh(&p);
+    }
+}
+
+/// Ask for a sync; runs now, or once more after the one under way.
+pub fn kick() {
+    let Some(p) = phone() else { return };
+    if p.syncing.get() {
+        p.again.set(true);
+        return;
+    }
+    leptos::task::spawn_local(run(p));
+}
+
+async fn run(p: Rc<Phone>) {
+    p.syncing.set(true);
+    p.data.status.update(|st| st.syncing = true);
+    let ok = loop {
+        p.again.set(false);
+        let ok = sync_once(&p).await;
+        if !ok || !p.again.get() {
+            break ok;
+        }
+    };
+    p.syncing.set(false);
+    p.data.status.update(|st| {
+        st.syncing = false;
+        st.progress = None;
+    });
+    if ok {
+        p.last_synced_ms.set(Some(js_sys::Date::now()));
+        p.data.status.update(|st| st.error = None);
+    } else {
+        let delay = p.state.borrow_mut().backoff.next_delay_ms(u64::from_le_bytes({
+            let r = random10();
+            [r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7]]
+        }));
+        gloo_timers::callback::Timeout::new(delay.min(u64::from(u32::MAX)) as u32, kick).forget();
+    }
+    refresh(&p);
+}
+
+/// Why a request failed, for the envoy.
+async fn post<Req: serde::Serialize, Resp: serde::de::DeserializeOwned>(url: &str, body: &Req) -> Result<Resp, String> {
+    let req = gloo_net::http::Request::post(url)
+        .header("x-csrf-token", &crate::prefs::csrf_token())
+        .json(body)
+        .map_err(|_| text(K::SyncFailed))?;
+    let resp = req.send().await.map_err(|_| text(K::SyncFailed))?;
+    match resp.status() {
+        200 => resp.json::<Resp>().await.map_err(|_| text(K::SyncFailed)),
+        401 => Err("登录已过期：记录仍保存在本机，请重新登录后自动同步。".into()),
+        _ => Err(resp
+            .json::<crate::error::AppError>()
+            .await
+            .map(|e| format!("{}（记录仍保存在本机）", e.message))
+            .unwrap_or_else(|_| text(K::SyncFailed))),
+    }
+}
+
+fn outbox_ids(s: &ClientState) -> HashSet<Uuid> {
+    s.outbox.entries().iter().map(|e| e.op.op_id).collect()
+}
+
+fn gone_since(s: &ClientState, before: &HashSet<Uuid>) -> Vec<Uuid> {
+    let now = outbox_ids(s);
+    before.difference(&now).copied().collect()
+}
+
+/// Push everything waiting, then pull every page. False on any failure.
+async fn sync_once(p: &Rc<Phone>) -> bool {
+    let total = {
+        let s = p.state.borrow();
+        s.outbox.pending_count() + s.outbox.in_flight_count()
+    };
+    let mut done = 0usize;
+    loop {
+        let req = p.state.borrow_mut().push_request(PUSH_BATCH, APP_VERSION);
+        let Some(req) = req else { break };
+        p.data.status.update(|st| st.progress = Some((done, total.max(done + req.ops.len()))));
+        match post::<_, PushResponse>("/api/v1/sync/push", &req).await {
+            Ok(resp) => {
+                let (entries, gone, clock) = {
+                    let mut s = p.state.borrow_mut();
+                    let before = outbox_ids(&s);
+                    s.on_push_response(&resp);
+                    (s.outbox.entries().to_vec(), gone_since(&s, &before), s.clock.clone())
+                };
+                if let Err(e) = p.db.save_outbox(&entries, &gone, &clock).await {
+                    fail(p, e.message_zh());
+                    return false;
+                }
+                done += req.ops.len();
+                p.data.status.update(|st| st.progress = Some((done, total.max(done))));
+                refresh(p);
+            }
+            Err(message) => {
+                p.state.borrow_mut().on_push_failure();
+                fail(p, message);
+                return false;
+            }
+        }
+    }
+    loop {
+        let req = p.state.borrow().pull_request(PULL_PAGE);
+        match post::<_, PullResponse>("/api/v1/sync/pull", &req).await {
+            Ok(page) => {
+                let (records, cursor, gone, clock) = {
+                    let mut s = p.state.borrow_mut();
+                    let before = outbox_ids(&s);
+                    s.on_pull_response(&page, now_ms());
+                    let records: Vec<_> = page.changes.iter().filter_map(|r| s.replica.get(r.id).cloned()).collect();
+                    (records, s.replica.cursor(), gone_since(&s, &before), s.clock.clone())
+                };
+                if let Err(e) = p.db.save_pulled(&records, cursor, &gone, &clock).await {
+                    fail(p, e.message_zh());
+                    return false;
+                }
+                refresh(p);
+                if !page.has_more {
+                    return true;
+                }
+            }
+            Err(message) => {
+                fail(p, message);
+                return false;
+            }
+        }
+    }
+}
+
+/// Tell the page script a record was saved, so it can ask the browser for
+/// a Background Sync (where there is one).
+fn announce_saved() {
+    if let (Some(w), Ok(ev)) = (web_sys::window(), web_sys::Event::new("yl-saved")) {
+        let _ = w.dispatch_event(&ev);
+    }
+}
+
+/// Online again, the service worker's background sync, and the minute timer.
+fn install_triggers() {
+    thread_local! {
+        static INSTALLED: Cell<bool> = const { Cell::new(false) };
+    }
+    if INSTALLED.with(|i| i.replace(true)) {
+        return;
+    }
+    let Some(w) = web_sys::window() else { return };
+    for event in ["online", "yl-sync-now"] {
+        let cb = Closure::<dyn Fn()>::new(kick);
+        let _ = w.add_event_listener_with_callback(event, cb.as_ref().unchecked_ref());
+        cb.forget();
+    }
+    gloo_timers::callback::Interval::new(PERIOD_MS, kick).forget();
+}

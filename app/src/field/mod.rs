@@ -1,0 +1,141 @@
+//! The field app's data on the phone: the client state of the sync protocol
+//! kept in IndexedDB (`store`), and the sync loop (`engine`). Components use
+//! only the functions here; they read reactive signals and never touch
+//! IndexedDB or the network themselves. On the server these return nothing
+//! (the field app's content is drawn only in the browser).
+
+#[cfg(feature = "hydrate")]
+pub mod engine;
+#[cfg(feature = "hydrate")]
+pub mod store;
+
+use leptos::prelude::*;
+use uuid::Uuid;
+use yinling_protocol::{FieldValue, RecordKind, RecordState};
+
+/// What the sync line on every field screen says.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct SyncStatus {
+    /// The phone's database is open and loaded.
+    pub ready: bool,
+    /// Records saved here and not yet accepted by the server.
+    pub waiting: usize,
+    pub syncing: bool,
+    /// `(done, total)` of the push under way.
+    pub progress: Option<(usize, usize)>,
+    /// The last failure, in Chinese (sync or storage).
+    pub error: Option<String>,
+    pub last_synced: Option<String>,
+    /// "1.2 MB / 2 GB" when the browser tells.
+    pub storage: Option<String>,
+    /// Refused records: (op id, what it was, why).
+    pub quarantined: Vec<(String, String, String)>,
+}
+
+/// Reactive handles on the phone's data, provided by the field shell.
+#[derive(Clone, Copy)]
+pub struct FieldData {
+    pub status: RwSignal<SyncStatus>,
+    /// Bumped whenever records change on the phone (save or pull).
+    pub version: RwSignal<u64>,
+    /// The station's envoys (id, name) for assigning cases; cached on the
+    /// phone from the last online visit.
+    pub envoys: RwSignal<Vec<(String, String)>>,
+}
+
+pub fn provide_field_data() -> FieldData {
+    let data = FieldData {
+        status: RwSignal::new(SyncStatus::default()),
+        version: RwSignal::new(0),
+        envoys: RwSignal::new(Vec::new()),
+    };
+    provide_context(data);
+    data
+}
+
+pub fn field_data() -> FieldData {
+    expect_context::<FieldData>()
+}
+
+/// Every record of a kind as this phone sees it (pulled, with local edits).
+pub fn records(kind: RecordKind) -> Vec<RecordState> {
+    field_data().version.track();
+    #[cfg(feature = "hydrate")]
+    {
+        engine::with_state(|s| s.views().into_values().filter(|r| r.kind == kind && !r.deleted).collect())
+            .unwrap_or_default()
+    }
+    #[cfg(not(feature = "hydrate"))]
+    {
+        let _ = kind;
+        Vec::new()
+    }
+}
+
+pub fn record(id: Uuid) -> Option<RecordState> {
+    field_data().version.track();
+    #[cfg(feature = "hydrate")]
+    {
+        engine::with_state(|s| s.view(id)).flatten()
+    }
+    #[cfg(not(feature = "hydrate"))]
+    {
+        let _ = id;
+        None
+    }
+}
+
+/// True while a local change to this record has not reached the server.
+pub fn is_waiting(id: Uuid) -> bool {
+    field_data().version.track();
+    #[cfg(feature = "hydrate")]
+    {
+        engine::with_state(|s| s.outbox.unsent_ops().any(|o| o.record_id == id)).unwrap_or(false)
+    }
+    #[cfg(not(feature = "hydrate"))]
+    {
+        let _ = id;
+        false
+    }
+}
+
+/// Record a new record on the phone (saved and queued atomically) and try
+/// to sync. Returns its id, or the Chinese reason it was not saved.
+pub async fn create(kind: RecordKind, fields: Vec<(&str, FieldValue)>) -> Result<Uuid, String> {
+    #[cfg(feature = "hydrate")]
+    {
+        engine::create(kind, fields).await
+    }
+    #[cfg(not(feature = "hydrate"))]
+    {
+        let _ = (kind, fields);
+        Err(String::new())
+    }
+}
+
+/// Change fields of a record on the phone and try to sync.
+pub async fn update(id: Uuid, changes: Vec<(&str, FieldValue)>) -> Result<(), String> {
+    #[cfg(feature = "hydrate")]
+    {
+        engine::update(id, changes).await
+    }
+    #[cfg(not(feature = "hydrate"))]
+    {
+        let _ = (id, changes);
+        Err(String::new())
+    }
+}
+
+/// Start a sync now (the 立即同步 button, coming online, after a save).
+pub fn sync_now() {
+    #[cfg(feature = "hydrate")]
+    engine::kick();
+}
+
+/// Forget a refused record the envoy has read.
+pub fn dismiss(op_id: String) {
+    #[cfg(feature = "hydrate")]
+    leptos::task::spawn_local(engine::dismiss(op_id));
+    #[cfg(not(feature = "hydrate"))]
+    let _ = op_id;
+}

@@ -1,0 +1,89 @@
+//! Sync endpoints for phones and the staff review queue's actions.
+//! Phones speak JSON; the review page posts plain forms and is sent back.
+
+use crate::{
+    auth::principal::MaybePrincipal,
+    sync::{self, resolve::ResolveForm},
+    AppState,
+};
+use axum::{
+    body::Bytes,
+    extract::{Path, State},
+    http::{HeaderMap, StatusCode},
+    response::{IntoResponse, Redirect, Response},
+    Form, Json,
+};
+use std::collections::HashMap;
+use tracing::instrument;
+use yinling_app::model::SyncQueue;
+
+#[instrument(skip_all)]
+pub async fn push(State(state): State<AppState>, MaybePrincipal(who): MaybePrincipal, body: Bytes) -> Response {
+    match sync::push::push(&state, who.as_ref(), &body).await {
+        Ok(r) => Json(r).into_response(),
+        Err(e) => e.into_response(),
+    }
+}
+
+#[instrument(skip_all)]
+pub async fn pull(State(state): State<AppState>, MaybePrincipal(who): MaybePrincipal, body: Bytes) -> Response {
+    match sync::pull::pull(&state, who.as_ref(), &body).await {
+        Ok(r) => Json(r).into_response(),
+        Err(e) => e.into_response(),
+    }
+}
+
+#[instrument(skip_all)]
+pub async fn queue(
+    State(state): State<AppState>,
+    MaybePrincipal(who): MaybePrincipal,
+    Path(station): Path<String>,
+) -> Result<Json<SyncQueue>, crate::error::ApiError> {
+    sync::queue::queue(&state, who.as_ref(), Some(station)).await.map(Json)
+}
+
+/// Back to the review page for a form post, 204 for a script.
+fn done(headers: &HeaderMap, result: crate::error::ApiResult<()>) -> Response {
+    match result {
+        Err(e) => e.into_response(),
+        Ok(()) if super::wants_html(headers) => {
+            Redirect::to(&super::referer_path(headers, "/station/sync")).into_response()
+        }
+        Ok(()) => StatusCode::NO_CONTENT.into_response(),
+    }
+}
+
+#[instrument(skip_all)]
+pub async fn resolve(
+    State(state): State<AppState>,
+    MaybePrincipal(who): MaybePrincipal,
+    Path((station, conflict)): Path<(String, String)>,
+    headers: HeaderMap,
+    Form(form): Form<ResolveForm>,
+) -> Response {
+    done(&headers, sync::resolve::resolve(&state, who.as_ref(), &station, &conflict, &form).await)
+}
+
+#[instrument(skip_all)]
+pub async fn dismiss(
+    State(state): State<AppState>,
+    MaybePrincipal(who): MaybePrincipal,
+    Path((station, op)): Path<(String, String)>,
+    headers: HeaderMap,
+) -> Response {
+    done(&headers, sync::rejections::dismiss(&state, who.as_ref(), &station, &op).await)
+}
+
+/// Form fields `f.<field>` carry the corrected values.
+#[instrument(skip_all)]
+pub async fn fix(
+    State(state): State<AppState>,
+    MaybePrincipal(who): MaybePrincipal,
+    Path((station, op)): Path<(String, String)>,
+    headers: HeaderMap,
+    Form(form): Form<HashMap<String, String>>,
+) -> Response {
+    let edits: HashMap<String, String> =
+        form.into_iter().filter_map(|(k, v)| k.strip_prefix("f.").map(|f| (f.to_string(), v))).collect();
+    done(&headers, sync::rejections::fix(&state, who.as_ref(), &station, &op, &edits).await)
+}

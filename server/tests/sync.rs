@@ -1,0 +1,263 @@
+//! Sync against a real server and database (SQLite file and PostgreSQL):
+//! phones push and pull with the protocol's own client, staff work the
+//! review queue, and bad input gets clear answers without losing good ops.
+
+mod common;
+
+use common::{backends, message, phone::*, TestServer};
+use serde_json::{json, Value};
+use uuid::Uuid;
+use yinling_protocol::{Outcome, RecordKind};
+
+const ENVOY_A: &str = "13800100001";
+const ENVOY_B: &str = "13800100002";
+const ENVOY_OTHER_STATION: &str = "13800200001";
+const STAFF: &str = "13900100001";
+const ENVOY_PW: &str = "yinling-envoy";
+const STAFF_PW: &str = "yinling-staff";
+
+async fn phone(s: &TestServer, who: &str) -> Phone {
+    Phone::new(s.signed_in(who, ENVOY_PW).await).await
+}
+
+#[tokio::test]
+async fn records_reach_the_server_once_and_other_phones_of_the_station_only() {
+    for db in backends() {
+        let s = TestServer::start(db).await;
+        let mut a = phone(&s, ENVOY_A).await;
+        let case = a.new_case("楼道堆物").record_id;
+        let visit = a.new_visit("三楼住户反映楼道堆放杂物").record_id;
+        assert_eq!(a.waiting(), 2);
+
+        // Send the batch, lose the reply, send it again: applied once.
+        let req = a.state.push_request(100, "test").unwrap();
+        let body = serde_json::to_value(&req).unwrap();
+        let first: Value = a.visitor.post_json("/api/v1/sync/push", &body).await.json().await.unwrap();
+        assert_eq!(first["results"][0]["outcome"]["status"], "applied", "{db:?}: {first}");
+        a.state.on_push_failure(); // the phone never saw that reply
+        a.sync().await;
+        assert_eq!(a.waiting(), 0, "{db:?}: nothing left waiting");
+        let again: Value = a.visitor.post_json("/api/v1/sync/push", &body).await.json().await.unwrap();
+        assert_eq!(again["results"][0]["outcome"]["status"], "duplicate", "{db:?}");
+        assert_eq!(s.store().record_count(None).await.unwrap(), 2, "{db:?}: one row per record");
+
+        // A colleague's phone gets both; a phone of another station neither.
+        let mut b = phone(&s, ENVOY_B).await;
+        b.sync().await;
+        assert_eq!(b.value(case, "title"), Some(json!("楼道堆物")), "{db:?}");
+        assert!(b.view(visit).is_some(), "{db:?}");
+        let mut other = phone(&s, ENVOY_OTHER_STATION).await;
+        other.sync().await;
+        assert!(other.view(case).is_none() && other.view(visit).is_none(), "{db:?}: foreign station sees nothing");
+
+        // The devices are listed for the station's staff.
+        let staff = s.signed_in(STAFF, STAFF_PW).await;
+        let station = a.station_id.to_string();
+        let q: Value = staff.get(&format!("/api/v1/stations/{station}/sync")).await.json().await.unwrap();
+        let devices = q["devices"].as_array().unwrap();
+        assert_eq!(devices.len(), 2, "{db:?}: both envoys' phones: {q}");
+        assert!(devices.iter().any(|d| d["ops_received"] == 6 && d["pending"] == 0), "{db:?}: {q}");
+    }
+}
+
+#[tokio::test]
+async fn concurrent_edits_become_a_conflict_staff_resolve_and_phones_receive() {
+    for db in backends() {
+        let s = TestServer::start(db).await;
+        let mut a = phone(&s, ENVOY_A).await;
+        let case = a.create(
+            RecordKind::Case,
+            json!({"title": "电梯故障", "kind": "livelihood", "status": "registered", "assignees": []}),
+        );
+        let case = case.record_id;
+        a.sync().await;
+        // B handles the case too, so B may edit it.
+        let mut b = phone(&s, ENVOY_B).await;
+        a.edit(case, "assignees", json!([b.user_id.to_string()]));
+        a.sync().await;
+        b.sync().await;
+
+        // Both edit the description offline, then both sync.
+        a.edit(case, "description", json!("物业说周五来修"));
+        a.edit(case, "resolution", json!("已联系物业"));
+        b.edit(case, "description", json!("住户说电梯已停三天"));
+        a.sync().await;
+        let (_, reply) = b.push_once(100).await.unwrap();
+        let outcome = &reply.unwrap().results[0].outcome;
+        assert!(
+            matches!(outcome, Outcome::Conflict { conflicts, .. } if conflicts[0].field == "description"),
+            "{db:?}: {outcome:?}"
+        );
+        b.pull_all().await;
+        // The stored value stays; nothing was silently overwritten.
+        assert_eq!(b.value(case, "description"), Some(json!("物业说周五来修")), "{db:?}");
+
+        // Staff see both values side by side, with who.
+        let staff = s.signed_in(STAFF, STAFF_PW).await;
+        let station = a.station_id.to_string();
+        let q: Value = staff.get(&format!("/api/v1/stations/{station}/sync")).await.json().await.unwrap();
+        let c = &q["conflicts"][0];
+        assert_eq!(q["conflicts"].as_array().unwrap().len(), 1, "{db:?}: {q}");
+        assert_eq!(c["field_label"], "情况描述");
+        assert_eq!(c["stored"]["value"], "物业说周五来修");
+        assert_eq!(c["incoming"]["value"], "住户说电梯已停三天");
+        assert!(c["record_label"].as_str().unwrap().contains("电梯故障"));
+        assert_ne!(c["stored"]["by"], c["incoming"]["by"]);
+        let cid = c["id"].as_str().unwrap().to_string();
+
+        // An envoy may not resolve; a merged value is validated; then staff merge.
+        let r = a
+            .visitor
+            .post_form(&format!("/api/v1/stations/{station}/conflicts/{cid}/resolve"), &[("choice", "incoming")])
+            .await;
+        assert_eq!(r.status(), 403, "{db:?}");
+        let r = staff
+            .post_form(
+                &format!("/api/v1/stations/{station}/conflicts/{cid}/resolve"),
+                &[("choice", "merged"), ("merged", " ")],
+            )
+            .await;
+        let (status, _, msg) = message(r).await;
+        assert_eq!((status, msg.as_str()), (400, "请填写合并后的内容。"), "{db:?}");
+        let merged = "住户说电梯已停三天；物业说周五来修";
+        let r = staff
+            .post_form(
+                &format!("/api/v1/stations/{station}/conflicts/{cid}/resolve"),
+                &[("choice", "merged"), ("merged", merged)],
+            )
+            .await;
+        assert_eq!(r.status(), 204, "{db:?}");
+        let r = staff
+            .post_form(&format!("/api/v1/stations/{station}/conflicts/{cid}/resolve"), &[("choice", "stored")])
+            .await;
+        assert_eq!(message(r).await.2, "这条冲突已经处理过了。", "{db:?}: resolved once");
+
+        // Both phones get the resolution on their next sync; queue is empty; audited.
+        a.sync().await;
+        b.sync().await;
+        assert_eq!(a.value(case, "description"), Some(json!(merged)), "{db:?}");
+        assert_eq!(b.value(case, "description"), Some(json!(merged)), "{db:?}");
+        assert_eq!(a.value(case, "resolution"), Some(json!("已联系物业")), "{db:?}: the rest of A's edit applied");
+        let q: Value = staff.get(&format!("/api/v1/stations/{station}/sync")).await.json().await.unwrap();
+        assert!(q["conflicts"].as_array().unwrap().is_empty(), "{db:?}");
+        let audit = s.store().audit_entries(Some(&station), 50).await.unwrap();
+        assert!(audit.iter().any(|e| e.action == "sync.conflict.resolve" && e.object_id == cid), "{db:?}");
+    }
+}
+
+#[tokio::test]
+async fn bad_input_gets_clear_errors_and_good_ops_in_the_batch_still_apply() {
+    for db in backends() {
+        let s = TestServer::start(db).await;
+        let a = phone(&s, ENVOY_A).await;
+        let push = |body: Value| {
+            let v = &a.visitor;
+            async move { v.post_json("/api/v1/sync/push", &body).await }
+        };
+
+        // Not JSON at all.
+        let r = a
+            .visitor
+            .client
+            .post(format!("{}/api/v1/sync/push", a.visitor.base))
+            .header("x-csrf-token", a.visitor.csrf())
+            .header("content-type", "application/json")
+            .body("{not json")
+            .send()
+            .await
+            .unwrap();
+        let (status, code, msg) = message(r).await;
+        assert_eq!((status, code.as_str()), (400, "bad_request"), "{db:?}");
+        assert_eq!(msg, "同步数据格式有误");
+        // A protocol from a future app.
+        let r = push(json!({"protocol": 99, "device_id": Uuid::nil(), "app_version": "9", "ops": []})).await;
+        let (status, _, msg) = message(r).await;
+        assert_eq!(status, 426, "{db:?}");
+        assert!(msg.contains("请更新应用"), "{msg}");
+        // Too many ops at once.
+        let mut filler = phone(&s, ENVOY_A).await;
+        let many: Vec<Op> = (0..501).map(|i| filler.new_visit(&format!("第{i}户"))).collect();
+        let body = json!({"protocol": 1, "device_id": a.state.device_id, "app_version": "t", "pending_count": 501, "ops": many});
+        let (status, _, msg) = message(push(body).await).await;
+        assert_eq!(status, 413, "{db:?}");
+        assert!(msg.contains("上限500条"), "{msg}");
+        assert_eq!(s.store().record_count(None).await.unwrap(), 0, "{db:?}: refused batches change nothing");
+
+        // One batch: good, foreign station, invalid value, unreadable, good.
+        let mut a2 = phone(&s, ENVOY_A).await;
+        let good1 = a2.new_case("路灯不亮");
+        let mut foreign = a2.new_case("别的站");
+        let elsewhere = s.station_ids().await.into_iter().find(|id| *id != a2.station_id.to_string()).unwrap();
+        foreign.station_id = Uuid::parse_str(&elsewhere).unwrap();
+        let bad_value =
+            a2.create(RecordKind::Case, json!({"title": "状态乱填", "kind": "livelihood", "status": "done"}));
+        let good2 = a2.new_visit("正常走访");
+        let mut ops: Vec<Value> =
+            [&good1, &foreign, &bad_value].iter().map(|o| serde_json::to_value(o).unwrap()).collect();
+        ops.push(json!({"op_id": Uuid::now_v7(), "kind": "case", "hlc": "garbled"}));
+        ops.push(serde_json::to_value(&good2).unwrap());
+        let body =
+            json!({"protocol": 1, "device_id": a2.state.device_id, "app_version": "t", "pending_count": 5, "ops": ops});
+        let r = push(body).await;
+        assert_eq!(r.status(), 200, "{db:?}");
+        let v: Value = r.json().await.unwrap();
+        let st: Vec<&str> =
+            v["results"].as_array().unwrap().iter().map(|r| r["outcome"]["status"].as_str().unwrap()).collect();
+        assert_eq!(st, ["applied", "rejected", "rejected", "rejected", "applied"], "{db:?}: {v}");
+        assert_eq!(v["results"][1]["outcome"]["reason"]["zh"], "该记录不属于您所在的站点");
+        assert_eq!(
+            v["results"][2]["outcome"]["reason"]["zh"],
+            "“状态”填写有误：只能选择：登记、受理、办理中、办结、回访、转交"
+        );
+        assert_eq!(v["results"][3]["outcome"]["reason"]["zh"], "数据格式有误：记录内容无法读取");
+        assert!(s.store().record(good1.record_id).await.unwrap().is_some());
+        assert!(s.store().record(good2.record_id).await.unwrap().is_some());
+        assert!(s.store().record(foreign.record_id).await.unwrap().is_none());
+
+        // Staff see the two refused records of their station with the reason,
+        // fix one and dismiss the other; both leave the queue, audited.
+        let staff = s.signed_in(STAFF, STAFF_PW).await;
+        let station = a.station_id.to_string();
+        let q: Value = staff.get(&format!("/api/v1/stations/{station}/sync")).await.json().await.unwrap();
+        let rej = q["rejections"].as_array().unwrap();
+        assert_eq!(rej.len(), 2, "{db:?}: {q}");
+        let bad_id = bad_value.op_id.to_string();
+        let foreign_id = foreign.op_id.to_string();
+        assert!(rej
+            .iter()
+            .any(|r| r["op_id"] == bad_id && r["reason_zh"].as_str().unwrap().starts_with("“状态”填写有误")));
+        let fix = format!("/api/v1/stations/{station}/rejections/{bad_id}/fix");
+        let (status, _, msg) = message(staff.post_form(&fix, &[("f.status", "whatever")]).await).await;
+        assert_eq!(status, 400, "{db:?}: a wrong fix is refused");
+        assert!(msg.starts_with("“状态”填写有误"), "{msg}");
+        assert_eq!(staff.post_form(&fix, &[("f.status", "registered")]).await.status(), 204, "{db:?}");
+        let fixed = s.store().record(bad_value.record_id).await.unwrap().expect("fixed record applied");
+        assert_eq!(fixed.str_value("status"), Some("registered"));
+        let dismiss = format!("/api/v1/stations/{station}/rejections/{foreign_id}/dismiss");
+        assert_eq!(staff.post_form(&dismiss, &[]).await.status(), 204, "{db:?}");
+        let q: Value = staff.get(&format!("/api/v1/stations/{station}/sync")).await.json().await.unwrap();
+        assert!(q["rejections"].as_array().unwrap().is_empty(), "{db:?}: {q}");
+        let audit = s.store().audit_entries(Some(&station), 50).await.unwrap();
+        assert!(audit.iter().any(|e| e.action == "sync.rejection.fix" && e.object_id == bad_id));
+        assert!(audit.iter().any(|e| e.action == "sync.rejection.dismiss" && e.object_id == foreign_id));
+        // Another station's staff cannot touch this queue.
+        let other_staff = s.signed_in("13900200001", STAFF_PW).await;
+        assert_eq!(other_staff.get(&format!("/api/v1/stations/{station}/sync")).await.status(), 404, "{db:?}");
+    }
+}
+
+#[tokio::test]
+async fn sync_needs_a_session_and_the_csrf_header() {
+    for db in backends() {
+        let s = TestServer::start(db).await;
+        let anon = s.visitor().await;
+        let body = json!({"protocol": 1, "device_id": Uuid::nil(), "cursor": 0, "limit": 10});
+        assert_eq!(anon.post_json("/api/v1/sync/pull", &body).await.status(), 401, "{db:?}");
+        let a = s.signed_in(ENVOY_A, ENVOY_PW).await;
+        let r = a.client.post(format!("{}/api/v1/sync/pull", a.base)).json(&body).send().await.unwrap();
+        assert_eq!(r.status(), 403, "{db:?}: no CSRF header");
+        assert_eq!(a.post_json("/api/v1/sync/pull", &body).await.status(), 200, "{db:?}");
+    }
+}
+
+use yinling_protocol::Op;
