@@ -3,7 +3,7 @@
 //! under concurrency, idempotent submits, bad input, abuse limits, privacy.
 
 mod common;
-use common::*;
+use common::{phone::Phone, *};
 use reqwest::{header, StatusCode};
 use serde_json::Value;
 use std::sync::Arc;
@@ -154,6 +154,18 @@ async fn a_resident_books_staff_handle_it_and_the_rating_counts() {
         assert_eq!(fields["mechanism"], "appointment");
         assert_eq!(fields["assignees"][0], envoy.id.as_str());
         assert!(page(&resident, &token).await.contains("已受理"));
+        // The case was pushed through sync: the assigned envoy's phone gets it on its next sync.
+        let case_uuid = uuid::Uuid::parse_str(&case_id).unwrap();
+        let record = s.store().record(case_uuid).await.unwrap().expect("the case record exists");
+        assert_eq!(record.str_value("status"), Some("accepted"));
+        assert!(record.handlers.contains(&uuid::Uuid::parse_str(&envoy.id).unwrap()));
+        let mut phone = Phone::new(s.signed_in(&envoy_phone(1, 2), ENVOY_PASSWORD).await).await;
+        phone.sync().await;
+        assert_eq!(phone.value(case_uuid, "mechanism"), Some(serde_json::json!("appointment")), "{db:?}");
+        // Accepting again (a second click) makes no second case.
+        let r = post(&staff, &format!("/api/v1/bookings/{id}/accept"), &[("assignee", envoy.id.clone())]).await;
+        assert_eq!(r.status(), 409);
+        assert_eq!(s.store().record_count(Some("case")).await.unwrap(), 1);
 
         // Not yet resolved: no rating.
         let rate =
@@ -163,6 +175,8 @@ async fn a_resident_books_staff_handle_it_and_the_rating_counts() {
 
         let r = post(&staff, &format!("/api/v1/bookings/{id}/resolve"), &[]).await;
         assert_eq!(r.status(), 200);
+        let record = s.store().record(case_uuid).await.unwrap().unwrap();
+        assert_eq!(record.str_value("status"), Some("resolved"), "办结 is the case's status");
         let html = page(&resident, &token).await;
         assert!(html.contains("办结") && html.contains("rate-form"), "{db:?}");
         let before = json(resident.get("/api/v1/public/stations").await).await;
@@ -701,4 +715,35 @@ async fn public_pages_are_whole_without_javascript_and_hold_no_personal_data() {
     assert_eq!(v.get_html("/booking").await.status(), 200);
     let unknown = v.get_html("/b/not-a-token").await.text().await.unwrap();
     assert!(unknown.contains("没有找到该内容"));
+}
+
+#[tokio::test]
+async fn an_envoy_closing_the_case_on_the_phone_closes_the_booking() {
+    for db in backends() {
+        let s = TestServer::start(db).await;
+        let station = s.station_ids().await[0].clone();
+        daily_slots(&s, &station, 2).await;
+        let resident = s.visitor().await;
+        let token = book(&resident, &station, "13812345678").await["token"].as_str().unwrap().to_string();
+        let staff = staff_of(&s, 1).await;
+        let id = s.store().station_bookings(&station, false, 10).await.unwrap()[0].id.clone();
+        post(&staff, &format!("/api/v1/bookings/{id}/confirm"), &[]).await;
+        let envoy = s.store().user_by_phone(&envoy_phone(1, 3)).await.unwrap().unwrap();
+        let r = post(&staff, &format!("/api/v1/bookings/{id}/accept"), &[("assignee", envoy.id.clone())]).await;
+        let case_id = uuid::Uuid::parse_str(json(r).await["case_id"].as_str().unwrap()).unwrap();
+
+        let mut phone = Phone::new(s.signed_in(&envoy_phone(1, 3), ENVOY_PASSWORD).await).await;
+        phone.sync().await;
+        phone.edit(case_id, "status", serde_json::json!("in_progress"));
+        phone.sync().await;
+        assert!(page(&resident, &token).await.contains("已受理"), "in progress is still 已受理");
+        phone.edit(case_id, "status", serde_json::json!("resolved"));
+        phone.sync().await;
+        let html = page(&resident, &token).await;
+        assert!(html.contains("办结") && html.contains("rate-form"), "{db:?}: the booking follows its case");
+        let r = post(&resident, "/api/v1/booking/rate", &[("token", token), ("rating", "basically".into())]).await;
+        assert_eq!(r.status(), 200);
+        let list = json(staff.get(&format!("/api/v1/stations/{station}/bookings")).await).await;
+        assert_eq!(list["satisfaction"]["basically"], 1);
+    }
 }

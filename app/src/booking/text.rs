@@ -109,8 +109,8 @@ texts! {
         "Choose the envoys; the case appears in their work list after their next sync.";
     Accept => "受理", "Take on";
     ResolveTitle => "办结", "Resolve";
-    ResolveHint => "事项办结后，居民可以评价。（事项同步上线后，将由事项的状态自动更新。）",
-        "Once resolved, the resident can rate it. (When case sync lands, this follows the case's status.)";
+    ResolveHint => "把事项状态改为“办结”（银龄使者在手机上办结也一样），之后居民可以评价。",
+        "Sets the case's status to resolved (as an envoy resolving it on the phone does); the resident can then rate it.";
     Resolve => "标记办结", "Mark resolved";
     CaseId => "事项编号", "Case";
     Rating => "居民评价", "Resident's rating";

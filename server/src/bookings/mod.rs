@@ -15,8 +15,8 @@ use crate::{
     auth::{authorize, policy::Denied, Action, Principal},
     error::ApiError,
     storage::{
-        BookingChange, BookingEventRow, BookingRow, ChangeOutcome, CreateOutcome, NewBooking, SlotExceptionRow,
-        SlotMove, SlotTemplateRow, StoreError,
+        AuditEntry, BookingChange, BookingEventRow, BookingRow, ChangeOutcome, CreateOutcome, NewBooking, PushBatch,
+        SlotExceptionRow, SlotMove, SlotTemplateRow, StoreError,
     },
     AppState,
 };
@@ -35,6 +35,7 @@ use yinling_app::{
     error::ErrorCode,
     model::{is_mainland_mobile, mask_phone, Role},
 };
+use yinling_protocol::{schema::case_status, Op, Outcome};
 
 /// A failed booking request: a problem the user can fix (with a stable code
 /// the no-JS pages show), or anything else (not found, internal).
@@ -332,7 +333,8 @@ async fn by_token(state: &AppState, token: &str) -> BookingResult<BookingRow> {
     if !reference::plausible_token(token) {
         return Err(ApiError::not_found().into());
     }
-    Ok(state.store.booking_by_link(&reference::token_hash(token)).await?.ok_or_else(ApiError::not_found)?)
+    let b = state.store.booking_by_link(&reference::token_hash(token)).await?.ok_or_else(ApiError::not_found)?;
+    follow_case(state, b).await
 }
 
 fn event_view(e: BookingEventRow) -> BookingEventView {
@@ -530,7 +532,7 @@ async fn staff_booking(state: &AppState, who: Option<&Principal>, id: &str) -> B
     }
     let b = state.store.booking(id).await?.ok_or_else(ApiError::not_found)?;
     authorize(who, Action::ManageBookings, Some(&b.station_id))?;
-    Ok(b)
+    follow_case(state, b).await
 }
 
 fn staff_row(b: &BookingRow) -> StaffBookingRow {
@@ -564,7 +566,10 @@ pub async fn station_bookings(
     let id = own_station(who, station_id)?;
     authorize(who, Action::ManageBookings, Some(&id))?;
     let station = state.store.station(&id).await?.ok_or_else(ApiError::not_found)?;
-    let rows = state.store.station_bookings(&id, open_only, 500).await?.iter().map(staff_row).collect();
+    let mut rows = Vec::new();
+    for b in state.store.station_bookings(&id, open_only, 500).await? {
+        rows.push(staff_row(&follow_case(state, b).await?));
+    }
     Ok(StationBookings { station: station.info(), rows, satisfaction: station_satisfaction(state, &id).await? })
 }
 
@@ -622,8 +627,8 @@ pub enum StaffAction<'a> {
     Accept {
         assignees: &'a [String],
     },
-    /// Mark it 办结. Until case sync lands this is a staff action; afterwards
-    /// it follows the case record's status.
+    /// 办结: close its case (the booking follows the case record's status,
+    /// however the case got there — this desk button or an envoy's phone).
     Resolve,
 }
 
@@ -651,40 +656,146 @@ pub async fn staff_act(
             c.move_to = Some(to);
             (c, "booking.reschedule", detail)
         }
-        StaffAction::Accept { assignees } => {
-            let envoys: Vec<uuid::Uuid> = {
-                let members = state.store.station_users(&b.station_id).await?;
-                let mut ids = Vec::new();
-                for a in assignees {
-                    let ok = members.iter().any(|u| &u.id == a && u.role == Role::Envoy && u.active);
-                    match uuid::Uuid::parse_str(a) {
-                        Ok(id) if ok && !ids.contains(&id) => ids.push(id),
-                        _ => return Err(BookingError::Assignees.into()),
-                    }
-                }
-                ids
-            };
-            if envoys.is_empty() {
-                return Err(BookingError::Assignees.into());
-            }
-            let parse =
-                |s: &str| uuid::Uuid::parse_str(s).map_err(|e| ApiError::internal(format!("bad uuid {s}: {e}")));
-            let (station, author) =
-                (parse(&b.station_id)?, parse(&who.map(|p| p.user.id.clone()).unwrap_or_default())?);
-            let case_id = uuid::Uuid::now_v7();
-            let mut c = change(&b, &[S::Confirmed, S::Rescheduled], S::Accepted, who);
-            let ops = to_case::case_ops(&b, case_id, station, author, &envoys, c.now as u64);
-            let json = serde_json::to_string(&ops).map_err(ApiError::internal)?;
-            // TODO(sync): once `SyncStore::push` is on this branch, push `ops` here in
-            // this request (as `author`) and keep `case_ops` only for a failed push.
-            c.case = Some((case_id.to_string(), json));
-            (c, "booking.accept", format!("case {case_id}"))
-        }
-        StaffAction::Resolve => (change(&b, &[S::Accepted], S::Resolved, who), "booking.resolve", String::new()),
+        StaffAction::Accept { assignees } => return accept(state, who, b, assignees).await,
+        StaffAction::Resolve => return resolve(state, who, b).await,
     };
     let done = settle(state.store.change_booking(&c).await?, BookingError::WrongState)?;
     crate::audit::record(state, who, Some(&b.station_id), name, "booking", &b.id, detail).await?;
     Ok(done)
+}
+
+fn audit_entry(who: &Principal, station_id: &str, action: &str, booking_id: &str, detail: String) -> AuditEntry {
+    AuditEntry {
+        id: uuid::Uuid::now_v7().to_string(),
+        at_ms: now_ms(),
+        actor_id: Some(who.user.id.clone()),
+        station_id: Some(station_id.to_string()),
+        action: action.into(),
+        object_kind: "booking".into(),
+        object_id: booking_id.into(),
+        detail,
+    }
+}
+
+/// Push ops a staff member's desk made (the audit entry commits with them);
+/// each must apply, or be a repeat of one that did.
+async fn push_as(state: &AppState, who: &Principal, ops: &[Op], audit: &AuditEntry) -> BookingResult<()> {
+    let caller = crate::sync::caller_of(who)?;
+    let batch = PushBatch {
+        caller: &caller,
+        device_id: crate::sync::desk_device(caller.user_id),
+        app_version: crate::sync::DESK_VERSION,
+        pending_after: 0,
+        ops,
+        now_ms: now_ms(),
+        queue_rejections: false,
+    };
+    for result in state.store.push(&batch, Some(audit)).await? {
+        match result.outcome {
+            Outcome::Applied { .. } => {}
+            Outcome::Duplicate { original } if matches!(*original, Outcome::Applied { .. }) => {}
+            Outcome::Rejected { reason } => return Err(ApiError::bad(reason.zh, reason.en).into()),
+            _ => return Err(BookingError::WrongState.into()),
+        }
+    }
+    Ok(())
+}
+
+fn uuid_of(s: &str) -> BookingResult<uuid::Uuid> {
+    uuid::Uuid::parse_str(s).map_err(|e| Fail::Api(ApiError::internal(format!("bad uuid {s}: {e}"))))
+}
+
+/// Turn a confirmed booking into a case (预约调处) assigned to envoys of the
+/// station: the case's ops go through the sync push in this request, so the
+/// case reaches the envoys' phones on their next pull.
+async fn accept(
+    state: &AppState,
+    who: Option<&Principal>,
+    b: BookingRow,
+    assignees: &[String],
+) -> BookingResult<BookingRow> {
+    use BookingStatus as S;
+    let p = who.ok_or_else(ApiError::unauthenticated)?;
+    if !matches!(b.status, S::Confirmed | S::Rescheduled) {
+        return Err(BookingError::WrongState.into());
+    }
+    let members = state.store.station_users(&b.station_id).await?;
+    let mut envoys = Vec::new();
+    for a in assignees {
+        let ok = members.iter().any(|u| &u.id == a && u.role == Role::Envoy && u.active);
+        match uuid::Uuid::parse_str(a) {
+            Ok(id) if ok && !envoys.contains(&id) => envoys.push(id),
+            _ => return Err(BookingError::Assignees.into()),
+        }
+    }
+    if envoys.is_empty() {
+        return Err(BookingError::Assignees.into());
+    }
+    let (station, author) = (uuid_of(&b.station_id)?, uuid_of(&p.user.id)?);
+    let case_id = to_case::case_id_for(&b);
+    let now = now_ms();
+    let ops = to_case::case_ops(&b, case_id, station, author, &envoys, now as u64);
+    let audit = audit_entry(p, &b.station_id, "booking.accept", &b.id, format!("case {case_id}"));
+    push_as(state, p, &ops, &audit).await?;
+    let mut c = change(&b, &[S::Confirmed, S::Rescheduled], S::Accepted, who);
+    c.case = Some((case_id.to_string(), serde_json::to_string(&ops).map_err(ApiError::internal)?));
+    match state.store.change_booking(&c).await? {
+        // A second click while the first was on its way: the same case.
+        ChangeOutcome::WrongState(cur) if cur.case_id.as_deref() == Some(case_id.to_string().as_str()) => Ok(cur),
+        other => settle(other, BookingError::WrongState),
+    }
+}
+
+/// 办结: close the booking's case (受理 → 办理中 → 办结, through the sync
+/// push like any status change); the booking follows the case.
+async fn resolve(state: &AppState, who: Option<&Principal>, b: BookingRow) -> BookingResult<BookingRow> {
+    let p = who.ok_or_else(ApiError::unauthenticated)?;
+    let case_id = match (&b.status, &b.case_id) {
+        (BookingStatus::Accepted, Some(id)) => uuid_of(id)?,
+        _ => return Err(BookingError::WrongState.into()),
+    };
+    let record =
+        state.store.record(case_id).await?.ok_or_else(|| ApiError::internal("the booking's case is missing"))?;
+    let current = record.str_value("status").unwrap_or(case_status::REGISTERED).to_string();
+    let now = now_ms();
+    let ops = to_case::resolve_ops(
+        case_id,
+        uuid_of(&b.station_id)?,
+        uuid_of(&p.user.id)?,
+        &current,
+        record.field_rev("status"),
+        now as u64,
+    );
+    if ops.is_empty() && !matches!(current.as_str(), case_status::RESOLVED | case_status::FOLLOW_UP) {
+        return Err(BookingError::WrongState.into());
+    }
+    let audit = audit_entry(p, &b.station_id, "booking.resolve", &b.id, format!("case {case_id}"));
+    if ops.is_empty() {
+        state.store.audit(&audit).await?;
+    } else {
+        push_as(state, p, &ops, &audit).await?;
+    }
+    Ok(follow_case(state, b).await?)
+}
+
+/// A booking taken on as a case follows the case record: once the case is
+/// 办结 (or followed up), so is the booking, and the resident may rate it.
+pub async fn follow_case(state: &AppState, b: BookingRow) -> BookingResult<BookingRow> {
+    let Some(case_id) = b.case_id.as_deref().filter(|_| b.status == BookingStatus::Accepted) else {
+        return Ok(b);
+    };
+    let Some(record) = state.store.record(uuid_of(case_id)?).await? else {
+        return Ok(b);
+    };
+    if !matches!(record.str_value("status"), Some(case_status::RESOLVED | case_status::FOLLOW_UP)) {
+        return Ok(b);
+    }
+    let mut c = change(&b, &[BookingStatus::Accepted], BookingStatus::Resolved, None);
+    c.by_resident = false;
+    match state.store.change_booking(&c).await? {
+        ChangeOutcome::Done(row) | ChangeOutcome::WrongState(row) => Ok(row),
+        ChangeOutcome::NotFound | ChangeOutcome::Full => Ok(b),
+    }
 }
 
 // ---------------------------------------------------------------- slots

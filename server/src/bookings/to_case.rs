@@ -1,29 +1,34 @@
-//! Turning a confirmed booking into a case (事项, mechanism 预约调处).
+//! Turning a confirmed booking into a case (事项, mechanism 预约调处), and
+//! closing it.
 //!
 //! The case is a record of the sync protocol, made by ops like any envoy's
-//! edit: a create (status 登记, as the rules require of every new case) and
-//! an update to 受理. Both are built here, deterministically from the booking
-//! and the case id, so building them again gives the same ops (same op ids:
-//! a repeated push is a harmless duplicate).
-//!
-//! Until the sync engine's `SyncStore::push` is on this branch, the ops are
-//! stored with the booking (`bookings.case_ops`) and pushed once it lands.
+//! edit and pushed through `SyncStore::push` in the staff member's request:
+//! a create (status 登记, as the rules require of every new case) and an
+//! update to 受理. The case id is derived from the booking (a UUIDv7 with the
+//! booking's creation time), and the ops from the case id, so a repeated
+//! accept (a double click) pushes the same ops again: a duplicate, not a
+//! second case. Closing (办结) is an update of the case's status; the booking
+//! follows the case record's status.
 
-use crate::storage::BookingRow;
+use crate::{storage::BookingRow, sync::desk_device};
+use sha2::{Digest, Sha256};
 use uuid::Uuid;
 use yinling_app::booking::model::fmt_hm;
 use yinling_protocol::{
-    canon::derived_uuid,
+    canon::{derived_uuid, new_id},
     hlc::{node_id, Hlc},
     record::{FieldValue, RecordKind},
     schema::{self, case_status},
     FieldChange, Op, OpBody,
 };
 
-/// The "device" a staff member's server-made ops come from: one per author,
-/// stable, so their HLC node orders their own ops.
-pub fn desk_device(author: Uuid) -> Uuid {
-    derived_uuid(&[b"yinling-desk-device", author.as_bytes()])
+/// The case a booking becomes: a UUIDv7 stamped with the booking's creation
+/// time whose random part is derived from the booking's id.
+pub fn case_id_for(b: &BookingRow) -> Uuid {
+    let digest = Sha256::digest(format!("yinling-booking-case:{}", b.id).as_bytes());
+    let mut random = [0u8; 10];
+    random.copy_from_slice(&digest[..10]);
+    new_id(b.created_at.max(0) as u64, &random)
 }
 
 fn hlc(author: Uuid, now_ms: u64, counter: u32) -> Hlc {
@@ -85,6 +90,38 @@ pub fn accept_op(case_id: Uuid, station_id: Uuid, author: Uuid, now_ms: u64) -> 
         hlc: hlc(author, now_ms, 1),
         body: OpBody::Update { changes: vec![FieldChange::new("status", 0, FieldValue::from(case_status::ACCEPTED))] },
     }
+}
+
+/// The status updates that take a case from `current` to 办结 (through
+/// 办理中 if needed); empty if it is resolved already or cannot get there.
+pub fn resolve_ops(
+    case_id: Uuid,
+    station_id: Uuid,
+    author: Uuid,
+    current: &str,
+    status_rev: u64,
+    now_ms: u64,
+) -> Vec<Op> {
+    let steps: &[&str] = match current {
+        case_status::REGISTERED => &[case_status::ACCEPTED, case_status::IN_PROGRESS, case_status::RESOLVED],
+        case_status::ACCEPTED => &[case_status::IN_PROGRESS, case_status::RESOLVED],
+        case_status::IN_PROGRESS => &[case_status::RESOLVED],
+        _ => &[],
+    };
+    steps
+        .iter()
+        .enumerate()
+        .map(|(i, to)| Op {
+            op_id: Uuid::now_v7(),
+            device_id: desk_device(author),
+            author,
+            station_id,
+            kind: RecordKind::Case,
+            record_id: case_id,
+            hlc: hlc(author, now_ms, i as u32),
+            body: OpBody::Update { changes: vec![FieldChange::new("status", status_rev, FieldValue::from(*to))] },
+        })
+        .collect()
 }
 
 /// Both ops, in push order.
@@ -152,9 +189,22 @@ mod tests {
         assert!(record.handlers.contains(&envoy), "the envoy will pull it");
         let accepted = rules::decide(&caller, &ops[1], Some(&record), None, &mut rev);
         assert!(matches!(accepted.result.outcome, Outcome::Applied { .. }), "{:?}", accepted.result);
-        assert_eq!(accepted.record.unwrap().str_value("status"), Some(case_status::ACCEPTED));
+        let mut record = accepted.record.unwrap();
+        assert_eq!(record.str_value("status"), Some(case_status::ACCEPTED));
 
         // Built again, the same ops: a repeated push is a duplicate, not a second case.
         assert_eq!(ops, case_ops(&booking(), case_id, station, staff, &[envoy], 1_795_000_000_000));
+        assert_eq!(case_id_for(&booking()), case_id_for(&booking()));
+        assert_eq!(case_id_for(&booking()).get_version_num(), 7);
+
+        // Closing: 受理 → 办理中 → 办结, as the rules allow.
+        let rev_status = record.field_rev("status");
+        for op in resolve_ops(case_id, station, staff, case_status::ACCEPTED, rev_status, 1_795_000_100_000) {
+            let d = rules::decide(&caller, &op, Some(&record), None, &mut rev);
+            assert!(matches!(d.result.outcome, Outcome::Applied { .. }), "{:?}", d.result);
+            record = d.record.unwrap();
+        }
+        assert_eq!(record.str_value("status"), Some(case_status::RESOLVED));
+        assert!(resolve_ops(case_id, station, staff, case_status::RESOLVED, 9, 0).is_empty());
     }
 }
