@@ -136,6 +136,10 @@ pub fn StationBookingPage() -> impl IntoView {
 #[component]
 fn PhoneReveal(id: String, masked: String) -> impl IntoView {
     let shown = RwSignal::new(None::<String>);
+    // True once hydrated (effects run only in the browser): the button then
+    // answers in place instead of posting the page away.
+    let ready = RwSignal::new(false);
+    Effect::new(move |_| ready.set(true));
     let on_submit = move |ev: leptos::ev::SubmitEvent| {
         #[cfg(feature = "hydrate")]
         {
@@ -157,7 +161,7 @@ fn PhoneReveal(id: String, masked: String) -> impl IntoView {
         <Show when=move || shown.get().is_none() fallback=move || view! { <span class="muted">{bt(B::PhoneShownLogged)}</span> }>
             <form method="post" action=format!("/api/v1/bookings/{id}/phone") class="inline" on:submit=on_submit>
                 <CsrfField/>
-                " "<button type="submit" class="btn btn-small" id="show-phone">{bt(B::ShowPhone)}</button>
+                " "<button type="submit" class="btn btn-small" id="show-phone" data-ready=move || ready.get().to_string()>{bt(B::ShowPhone)}</button>
             </form>
         </Show>
     }
