@@ -44,6 +44,8 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
     provide_request_nonce();
     let prefs = Prefs::from_cookies();
     let lang = prefs.lang.get_untracked();
+    // Residents' pages hydrate on first interaction (see `booking::lazy`).
+    let lazy = booking::lazy::lazy_hydration();
     view! {
         <!DOCTYPE html>
         <html lang=lang.code()>
@@ -59,9 +61,13 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <title>"银龄解忧"</title>
                 <script src="/pwa.js" defer></script>
                 <AutoReload options=options.clone()/>
-                <HydrationScripts options/>
+                {if lazy {
+                    view! { <booking::lazy::HydrateOnInteraction options/> }.into_any()
+                } else {
+                    view! { <HydrationScripts options/> }.into_any()
+                }}
             </head>
-            <body>
+            <body class=lazy.then_some("lazy-hydrate")>
                 <App/>
             </body>
         </html>

@@ -35,6 +35,7 @@ pub fn DeskNav() -> impl IntoView {
     view! {
         <nav class="desk-nav">
             <a class="btn btn-small" href="/station">{tr(K::StationTitle)}</a>
+            <a class="btn btn-small" href="/station/sync">{tr(K::SyncQueueTitle)}</a>
             <a class="btn btn-small" href="/station/bookings">{bt(B::DeskBookings)}</a>
             <a class="btn btn-small" href="/station/slots">{bt(B::DeskSlots)}</a>
         </nav>
