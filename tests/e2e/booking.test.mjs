@@ -40,7 +40,10 @@ test("book, confirm, turn into a case, close, rate: the satisfaction figure coun
     page.on("pageerror", (e) => errors.push(e.message));
 
     step("the public list");
-    await page.goto(server.url + "/stations");
+    const wasm = [];
+    page.on("request", (r) => { if (r.url().endsWith(".wasm")) wasm.push(r.url()); });
+    await page.goto(server.url + "/stations", { waitUntil: "networkidle" });
+    assert.deepEqual(wasm, [], "reading the list loads no WebAssembly (the page hydrates on first touch)");
     const card = page.locator("article.station-card", { hasText: STATION });
     assert.match(await card.locator(".satisfaction").innerText(), /暂无评价/);
     assert.doesNotMatch(await card.innerText(), /1[3-9]\d{9}/, "no phone numbers on the public list");
@@ -48,6 +51,8 @@ test("book, confirm, turn into a case, close, rate: the satisfaction figure coun
 
     step("booking");
     await fillBooking(page, "13812345678");
+    // Touching the form hydrated the page: the submit now goes through fetch.
+    await page.locator("body:not(.lazy-hydrate)").waitFor();
     await Promise.all([page.waitForURL(/\/b\/[A-Za-z0-9_-]{43}\?new=1$/), page.click("#book-submit")]);
     const reference = (await page.locator("#booking-ref").innerText()).trim();
     assert.match(reference, /^[2-9A-HJ-NP-Z]{4}-[2-9A-HJ-NP-Z]{4}$/, "no 0/O, 1/I");
