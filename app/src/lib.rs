@@ -27,6 +27,7 @@ use pages::{
     booking::{BookingPage, LookupPage, ReschedulePage},
     county::CountyPage,
     field::{FieldCase, FieldHome, FieldShell},
+    field_visit::FieldVisit,
     landing::Landing,
     login::LoginPage,
     not_found::NotFound,
@@ -113,6 +114,7 @@ pub fn App() -> impl IntoView {
                 <ParentRoute path=path!("/field") view=FieldShell>
                     <Route path=path!("") view=FieldHome/>
                     <Route path=path!("cases/:id") view=FieldCase/>
+                    <Route path=path!("visits/new") view=FieldVisit/>
                     <Route path=path!("*rest") view=FieldHome/>
                 </ParentRoute>
             </Routes>

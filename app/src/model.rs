@@ -195,3 +195,26 @@ pub struct RejectionView {
     /// Field name → value as JSON text, for the fix form.
     pub editable: Vec<(String, String, String)>,
 }
+
+/// A station's compounds and buildings, as the field app caches them for
+/// the visit form's pick-lists.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct AddressBookView {
+    pub compounds: Vec<CompoundView>,
+    pub buildings: Vec<BuildingView>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct CompoundView {
+    pub id: String,
+    pub name: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct BuildingView {
+    pub id: String,
+    pub compound_id: String,
+    pub name: String,
+    pub units: i64,
+    pub floors: i64,
+}

@@ -3,6 +3,8 @@
 //! Tests and the binary both start it through [`launch_with_listener`], so a
 //! test can bind port 0 and talk to a real server over real HTTP.
 
+#![recursion_limit = "256"]
+
 pub mod audit;
 pub mod auth;
 pub mod bookings;

@@ -2,6 +2,11 @@
 //! demo county into an empty database, or only bring the schema up to date.
 
 use tokio::signal;
+
+// The sync path allocates many small JSON values; mimalloc handles that
+// churn markedly better than the system allocator.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 use tracing_subscriber::EnvFilter;
 use yinling_server::{launch_with_listener, prepare, storage, Config};
 

@@ -45,7 +45,7 @@ test("an envoy signs in, the page hydrates, and the field app works offline", { 
 
     // A field page never opened before also opens offline.
     await page.goto(`${server.url}/field/visits/new`, { waitUntil: "commit" });
-    await page.locator("#field-hello").waitFor();
+    await page.locator("#visit-form").waitFor();
     await page.locator('.conn[data-conn="offline"]').waitFor();
     await context.close();
   } finally {

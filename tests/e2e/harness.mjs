@@ -88,3 +88,40 @@ export async function waitForServiceWorker(page) {
 export function step(msg) {
   if (process.env.YINLING_E2E_VERBOSE) console.log(`  · ${msg}`);
 }
+
+/**
+ * A Chromium process we own, with a profile directory that survives it: so a
+ * test can SIGKILL the browser mid-work and start it again on the same data.
+ */
+export async function launchKillableBrowser(profileDir) {
+  const child = spawn(process.env.CHROMIUM_PATH || "/usr/bin/chromium", [
+    "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    `--user-data-dir=${profileDir}`, "--remote-debugging-port=0", "about:blank",
+  ], { detached: true, stdio: ["ignore", "ignore", "pipe"] });
+  let log = "";
+  const ws = await new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error("chromium did not start:\n" + log)), 30_000);
+    child.stderr.on("data", (c) => {
+      log += c.toString();
+      const m = log.match(/DevTools listening on (ws:\/\/\S+)/);
+      if (m) { clearTimeout(timer); resolve(m[1]); }
+    });
+    child.on("exit", (code) => reject(new Error(`chromium exited with ${code}:\n${log}`)));
+  });
+  const browser = await chromium.connectOverCDP(ws);
+  const kill = async () => {
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    const exited = new Promise((r) => child.once("exit", r));
+    try { process.kill(-child.pid, "SIGKILL"); } catch {}
+    await exited;
+  };
+  /** Quit the way a user closes the browser (state is flushed to disk). */
+  const quit = async () => {
+    const exited = new Promise((r) => child.once("exit", r));
+    const cdp = await browser.newBrowserCDPSession();
+    await cdp.send("Browser.close").catch(() => {});
+    await exited;
+  };
+  return { browser, context: browser.contexts()[0], kill, quit };
+}

@@ -214,6 +214,7 @@ pub static CASE: &[FieldSpec] = &[
     opt("raised_by", "反映人", NAME),
     opt("contact_phone", "联系电话", T::MobilePhone),
     opt("household_id", "住户", T::Id),
+    opt("visit_id", "来源走访", T::Id),
     opt("assignees", "经办人", T::IdList { max_items: 20 }),
     opt("referred_to", "转交单位", T::Text { max_chars: 100 }),
     opt("follow_up_on", "回访日期", T::Date),

@@ -253,6 +253,13 @@ pub fn parse_push(body: &[u8]) -> Result<ParsedPush, ProtocolError> {
         protocol: u32,
     }
     let malformed = |e: serde_json::Error| ProtocolError::Malformed { detail: e.to_string() };
+    // The usual case: a well-formed batch of this version, parsed once.
+    if let Ok(request) = serde_json::from_slice::<PushRequest>(body) {
+        if request.protocol == PROTOCOL_VERSION {
+            check_push(&request)?;
+            return Ok(ParsedPush { request, unreadable: Vec::new() });
+        }
+    }
     let version: VersionOnly = serde_json::from_slice(body).map_err(malformed)?;
     check_version(version.protocol)?;
     let raw: RawPush = serde_json::from_slice(body).map_err(malformed)?;

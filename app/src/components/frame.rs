@@ -50,16 +50,55 @@ pub fn Frame(#[prop(optional)] signed_in: bool, children: Children) -> impl Into
                     >
                         {move || if prefs.elder.get() { tr(K::ElderModeOn)() } else { tr(K::ElderMode)() }}
                     </a>
-                    {signed_in.then(|| view! {
-                        <form method="post" action="/api/v1/logout" class="inline">
-                            <CsrfField/>
-                            <button type="submit" class="btn btn-quiet">{tr(K::Logout)}</button>
-                        </form>
-                    })}
+                    {signed_in.then(|| view! { <LogoutForm/> })}
                 </nav>
             </header>
             <button type="button" id="yl-update" class="update-banner" hidden>{tr(K::UpdateReady)}</button>
             <main id="main">{children()}</main>
         </div>
+    }
+}
+
+/// Sign out. In the field app, records not yet synced would be lost with the
+/// phone's data, so the first tap only warns (in the page, no pop-up) and a
+/// second, explicit tap signs out; signing out wipes this user's data from
+/// the phone.
+#[component]
+fn LogoutForm() -> impl IntoView {
+    let field = use_context::<crate::field::FieldData>();
+    let confirm = RwSignal::new(false);
+    let waiting = move || field.map_or(0, |d| d.status.get().waiting);
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        let Some(d) = field else { return };
+        ev.prevent_default();
+        if d.status.get_untracked().waiting > 0 && !confirm.get_untracked() {
+            confirm.set(true);
+            return;
+        }
+        #[cfg(feature = "hydrate")]
+        {
+            use wasm_bindgen::JsCast;
+            let form = ev.target().and_then(|t| t.dyn_into::<web_sys::HtmlFormElement>().ok());
+            leptos::task::spawn_local(async move {
+                crate::field::engine::wipe_local().await;
+                if let Some(f) = form {
+                    let _ = f.submit();
+                }
+            });
+        }
+    };
+    view! {
+        <form method="post" action="/api/v1/logout" class="inline" id="logout-form" on:submit=submit>
+            <CsrfField/>
+            <button type="submit" class="btn btn-quiet" id="logout">
+                {move || if confirm.get() { "仍要退出".to_string() } else { tr(K::Logout)().to_string() }}
+            </button>
+        </form>
+        <Show when=move || confirm.get()>
+            <div class="error" role="alert" id="logout-warning">
+                {move || format!("还有 {} 条记录没有同步到工作室。现在退出，这些记录会从手机上删除、无法找回。请先联网点“立即同步”。", waiting())}
+                <button type="button" class="btn" on:click=move |_| confirm.set(false)>"不退出"</button>
+            </div>
+        </Show>
     }
 }

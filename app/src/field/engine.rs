@@ -112,6 +112,7 @@ pub async fn start(me: Me, data: FieldData) {
     });
     PHONE.with(|slot| *slot.borrow_mut() = Some(p.clone()));
     leptos::task::spawn_local(load_envoys(station_id, data));
+    leptos::task::spawn_local(load_address_book(station_id, data));
     refresh(&p);
     install_triggers();
     kick();
@@ -142,6 +143,44 @@ async fn load_envoys(station_id: Uuid, data: FieldData) {
         let _ = s.set_item(&key, &j);
     }
     data.envoys.set(list);
+}
+
+/// Compounds and buildings for the visit form, cached for offline use.
+async fn load_address_book(station_id: Uuid, data: FieldData) {
+    let key = format!("yl_addresses_{station_id}");
+    let storage = web_sys::window().and_then(|w| w.local_storage().ok().flatten());
+    if let Some(book) = storage
+        .as_ref()
+        .and_then(|s| s.get_item(&key).ok().flatten())
+        .and_then(|j| serde_json::from_str::<crate::model::AddressBookView>(&j).ok())
+    {
+        data.address_book.set(book);
+    }
+    let url = format!("/api/v1/stations/{station_id}/address-book");
+    let Ok(resp) = gloo_net::http::Request::get(&url).send().await else { return };
+    let Ok(book) = resp.json::<crate::model::AddressBookView>().await else { return };
+    if let (Some(s), Ok(j)) = (&storage, serde_json::to_string(&book)) {
+        let _ = s.set_item(&key, &j);
+    }
+    data.address_book.set(book);
+}
+
+pub async fn load_draft(key: &str) -> Option<String> {
+    let p = phone()?;
+    p.db.draft(key).await.ok().flatten()
+}
+
+/// Keep (or, with `None`, drop) a form's draft. A failure to keep it is
+/// shown, since the envoy relies on drafts surviving.
+pub async fn save_draft(key: &str, text: Option<String>) {
+    let Some(p) = phone() else { return };
+    let result = match text {
+        Some(t) => p.db.put_draft(key, &t).await,
+        None => p.db.delete_draft(key).await,
+    };
+    if let Err(e) = result {
+        fail(&p, e.message_zh());
+    }
 }
 
 /// Recompute the sync line and tell components the records changed.
@@ -394,4 +433,47 @@ fn install_triggers() {
         cb.forget();
     }
     gloo_timers::callback::Interval::new(PERIOD_MS, kick).forget();
+}
+
+/// Sign-out: close and delete this user's database and forget what the
+/// phone cached for them.
+pub async fn wipe_local() {
+    let p = PHONE.with(|slot| slot.borrow_mut().take());
+    if let Some(p) = p {
+        let user_id = p.state.borrow().user_id;
+        drop(p);
+        let _ = PhoneDb::wipe(user_id).await;
+    }
+    if let Some(s) = web_sys::window().and_then(|w| w.local_storage().ok().flatten()) {
+        let keys: Vec<String> = (0..s.length().unwrap_or(0)).filter_map(|i| s.key(i).ok().flatten()).collect();
+        for k in keys.into_iter().filter(|k| k.starts_with("yl_")) {
+            let _ = s.remove_item(&k);
+        }
+    }
+}
+
+/// Benchmark hook (`tests/e2e/bench-save.mjs`): save `n` visits exactly as
+/// the visit form does (validate, queue, one IndexedDB transaction) and
+/// return how many milliseconds each save took.
+#[wasm_bindgen::prelude::wasm_bindgen(js_name = ylBenchSaveVisits)]
+pub async fn bench_save_visits(n: u32) -> Vec<f64> {
+    let mut times = Vec::with_capacity(n as usize);
+    let perf = web_sys::window().and_then(|w| w.performance());
+    let now = || perf.as_ref().map_or_else(js_sys::Date::now, |p| p.now());
+    for i in 0..n {
+        let fields = vec![
+            ("household_id", FieldValue::String(fresh_id().to_string())),
+            ("visited_at", FieldValue::from(now_ms())),
+            ("met", FieldValue::Bool(true)),
+            ("topics", FieldValue::Array(vec![FieldValue::String("民生诉求·电梯".into())])),
+            ("note", FieldValue::String(format!("第{i}户：电梯常坏，老人上下楼困难，已登记并告知物业。"))),
+            ("follow_up_needed", FieldValue::Bool(true)),
+        ];
+        let t0 = now();
+        if create(RecordKind::Visit, fields).await.is_err() {
+            break;
+        }
+        times.push(now() - t0);
+    }
+    times
 }

@@ -41,6 +41,8 @@ pub struct FieldData {
     /// The station's envoys (id, name) for assigning cases; cached on the
     /// phone from the last online visit.
     pub envoys: RwSignal<Vec<(String, String)>>,
+    /// The station's compounds and buildings, cached like `envoys`.
+    pub address_book: RwSignal<crate::model::AddressBookView>,
 }
 
 pub fn provide_field_data() -> FieldData {
@@ -48,6 +50,7 @@ pub fn provide_field_data() -> FieldData {
         status: RwSignal::new(SyncStatus::default()),
         version: RwSignal::new(0),
         envoys: RwSignal::new(Vec::new()),
+        address_book: RwSignal::new(Default::default()),
     };
     provide_context(data);
     data
@@ -138,4 +141,46 @@ pub fn dismiss(op_id: String) {
     leptos::task::spawn_local(engine::dismiss(op_id));
     #[cfg(not(feature = "hydrate"))]
     let _ = op_id;
+}
+
+/// A form's unsaved input, kept on the phone as the envoy types.
+pub async fn load_draft(key: &'static str) -> Option<String> {
+    #[cfg(feature = "hydrate")]
+    {
+        engine::load_draft(key).await
+    }
+    #[cfg(not(feature = "hydrate"))]
+    {
+        let _ = key;
+        None
+    }
+}
+
+pub fn save_draft(key: &'static str, text: String) {
+    #[cfg(feature = "hydrate")]
+    leptos::task::spawn_local(engine::save_draft(key, Some(text)));
+    #[cfg(not(feature = "hydrate"))]
+    let _ = (key, text);
+}
+
+pub fn clear_draft(key: &'static str) {
+    #[cfg(feature = "hydrate")]
+    leptos::task::spawn_local(engine::save_draft(key, None));
+    #[cfg(not(feature = "hydrate"))]
+    let _ = key;
+}
+
+/// Local date `YYYY-MM-DD`, `days` from today.
+pub fn date_in(days: i64) -> String {
+    #[cfg(feature = "hydrate")]
+    {
+        let d = js_sys::Date::new_0();
+        d.set_date(d.get_date() + days as u32);
+        format!("{:04}-{:02}-{:02}", d.get_full_year(), d.get_month() + 1, d.get_date())
+    }
+    #[cfg(not(feature = "hydrate"))]
+    {
+        let _ = days;
+        String::new()
+    }
 }

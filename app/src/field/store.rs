@@ -24,9 +24,17 @@ use uuid::Uuid;
 use wasm_bindgen::JsValue;
 use yinling_protocol::{client::OutboxEntry, ClientState, HlcClock, LocalReplica, Outbox, RecordState};
 
-/// Bump when a store is added; list every store of every version below.
-pub const SCHEMA_VERSION: u32 = 1;
-const STORES: &[&str] = &["meta", "outbox", "replica", "drafts"];
+/// The stores of each schema version, oldest first. A new version lists
+/// every store it keeps (rexie deletes the ones a version leaves out) and
+/// only ever adds; the tests open each older layout with data in it and
+/// upgrade it.
+pub const SCHEMAS: &[(u32, &[&str])] = &[
+    (1, &["meta", "outbox", "replica", "drafts"]),
+    // 2: photos taken offline (the JPEG bytes, by photo record id).
+    (2, &["meta", "outbox", "replica", "drafts", "photos"]),
+];
+pub const SCHEMA_VERSION: u32 = SCHEMAS[SCHEMAS.len() - 1].0;
+const STORES: &[&str] = SCHEMAS[SCHEMAS.len() - 1].1;
 
 /// A storage failure, told to the envoy in Chinese with what to do.
 #[derive(Debug, Clone, PartialEq)]

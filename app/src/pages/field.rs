@@ -115,7 +115,9 @@ pub fn FieldHome() -> impl IntoView {
             <p>{tr(K::YourStation)()}"："{me.station_name.unwrap_or_default()}</p>
         })}
         <SyncBar/>
+        <p><a class="btn btn-primary btn-block" id="new-visit" href="/field/visits/new">"登记走访"</a></p>
         <Quarantined/>
+        <DueToday/>
         <MyCases/>
         <NewCase/>
     }
@@ -186,34 +188,106 @@ fn status_label(code: &str) -> &'static str {
     schema::choice(RecordKind::Case, "status", code).map_or("", |c| c.zh)
 }
 
+fn is_open(c: &RecordState) -> bool {
+    !matches!(c.str_value("status"), Some("resolved" | "follow_up" | "referred"))
+}
+
+fn case_card(c: RecordState) -> impl IntoView {
+    let waiting = crate::field::is_waiting(c.id);
+    let title = c.str_value("title").unwrap_or_default().to_string();
+    let status = status_label(c.str_value("status").unwrap_or_default());
+    let booked = c.str_value("mechanism") == Some("appointment");
+    let due = c.str_value("follow_up_on").map(|d| format!("跟进 {d}"));
+    view! {
+        <li class="card" data-case=c.id.to_string()>
+            <a class="card-link" href=format!("/field/cases/{}", c.id)>{title}</a>
+            {booked.then(|| view! { <span class="tag">"预约调处"</span> })}
+            <span class="tag">{status}</span>
+            {due.map(|d| view! { <span class="tag">{d}</span> })}
+            <span class="tag" class:tag-wait=waiting>
+                {if waiting { tr(K::Waiting) } else { tr(K::Synced) }}
+            </span>
+        </li>
+    }
+}
+
+/// Follow-ups due today or overdue: visits marked for follow-up and open
+/// cases with a follow-up date.
+#[component]
+fn DueToday() -> impl IntoView {
+    move || {
+        let today = crate::field::date_in(0);
+        let due = |r: &RecordState| r.str_value("follow_up_on").is_some_and(|d| d <= today.as_str());
+        let mut items: Vec<(String, String, String)> = crate::field::records(RecordKind::Visit)
+            .into_iter()
+            .filter(|v| v.value("follow_up_needed") == Some(&FieldValue::Bool(true)) && due(v))
+            .map(|v| {
+                let topics = v
+                    .value("topics")
+                    .and_then(|t| t.as_array().cloned())
+                    .unwrap_or_default()
+                    .iter()
+                    .filter_map(|t| t.as_str().map(str::to_string))
+                    .collect::<Vec<_>>()
+                    .join("、");
+                let when = v.str_value("follow_up_on").unwrap_or_default().to_string();
+                (
+                    when,
+                    format!("走访跟进：{}", if topics.is_empty() { "回访住户".into() } else { topics }),
+                    String::new(),
+                )
+            })
+            .collect();
+        items.extend(crate::field::records(RecordKind::Case).into_iter().filter(|c| is_open(c) && due(c)).map(|c| {
+            let when = c.str_value("follow_up_on").unwrap_or_default().to_string();
+            (when, format!("事项跟进：{}", c.str_value("title").unwrap_or_default()), format!("/field/cases/{}", c.id))
+        }));
+        items.sort();
+        (!items.is_empty()).then(|| {
+            view! {
+                <section id="due-today">
+                    <h2>"今天要跟进"</h2>
+                    <ul class="cards">
+                        {items.into_iter().map(|(when, what, href)| view! {
+                            <li class="card">
+                                {if href.is_empty() { view! { <strong>{what}</strong> }.into_any() }
+                                 else { view! { <a class="card-link" href=href>{what}</a> }.into_any() }}
+                                <span class="tag">{when}</span>
+                            </li>
+                        }).collect_view()}
+                    </ul>
+                </section>
+            }
+        })
+    }
+}
+
+/// Open cases this envoy handles (created or assigned), newest change first;
+/// the station's other open cases below.
 #[component]
 fn MyCases() -> impl IntoView {
     view! {
         <section>
             <h2>{tr(K::MyCases)}</h2>
             {move || {
-                let mut cases = crate::field::records(RecordKind::Case);
+                let me = current_me().and_then(|m| uuid::Uuid::parse_str(&m.id).ok());
+                let mut cases: Vec<RecordState> =
+                    crate::field::records(RecordKind::Case).into_iter().filter(is_open).collect();
                 cases.sort_by(|a, b| b.rev.cmp(&a.rev).then(b.id.cmp(&a.id)));
-                if cases.is_empty() {
-                    return view! { <p class="muted" id="no-cases">{tr(K::NoCases)}</p> }.into_any();
-                }
+                let (mine, others): (Vec<_>, Vec<_>) =
+                    cases.into_iter().partition(|c| me.is_some_and(|m| c.handlers.contains(&m)));
                 view! {
-                    <ul class="cards" id="case-list">
-                        {cases.into_iter().map(|c| {
-                            let waiting = crate::field::is_waiting(c.id);
-                            let title = c.str_value("title").unwrap_or_default().to_string();
-                            let status = status_label(c.str_value("status").unwrap_or_default());
-                            view! {
-                                <li class="card" data-case=c.id.to_string()>
-                                    <a class="card-link" href=format!("/field/cases/{}", c.id)>{title}</a>
-                                    <span class="tag">{status}</span>
-                                    <span class="tag" class:tag-wait=waiting>
-                                        {if waiting { tr(K::Waiting) } else { tr(K::Synced) }}
-                                    </span>
-                                </li>
-                            }
-                        }).collect_view()}
-                    </ul>
+                    {if mine.is_empty() {
+                        view! { <p class="muted" id="no-cases">{tr(K::NoCases)}</p> }.into_any()
+                    } else {
+                        view! { <ul class="cards" id="case-list">{mine.into_iter().map(case_card).collect_view()}</ul> }.into_any()
+                    }}
+                    {(!others.is_empty()).then(|| view! {
+                        <details>
+                            <summary>{format!("本站其他在办事项（{}）", others.len())}</summary>
+                            <ul class="cards" id="other-cases">{others.into_iter().map(case_card).collect_view()}</ul>
+                        </details>
+                    })}
                 }.into_any()
             }}
         </section>

@@ -62,8 +62,6 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/stations/{id}/slot-templates/{template}/delete", post(slots::delete_template))
         .route("/api/v1/stations/{id}/slot-exceptions", post(slots::add_exception))
         .route("/api/v1/stations/{id}/slot-exceptions/{exception}/delete", post(slots::delete_exception))
-        .route("/api/v1/sync/push", post(sync::push))
-        .route("/api/v1/sync/pull", post(sync::pull))
         .route("/api/v1/stations/{id}/sync", get(sync::queue))
         .route("/api/v1/stations/{id}/conflicts/{conflict}/resolve", post(sync::resolve))
         .route("/api/v1/stations/{id}/rejections/{op}/dismiss", post(sync::dismiss))
@@ -71,6 +69,14 @@ pub fn router(state: AppState) -> Router {
         .route("/healthz", get(pwa::healthz))
         .route("/sw.js", get(pwa::service_worker))
         .route("/prefs", get(pwa::prefs));
+
+    // Sync answers are large JSON made in a hurry: compress them fast (the
+    // outer layer leaves an already-encoded response alone).
+    let sync_api = Router::new()
+        .route("/api/v1/sync/push", post(sync::push))
+        .route("/api/v1/sync/pull", post(sync::pull))
+        .layer(CompressionLayer::new().quality(tower_http::CompressionLevel::Fastest));
+    let api = api.merge(sync_api);
 
     let leptos_state = state.clone();
     let server_fn_backend = (backend.clone(), booking_port.clone());

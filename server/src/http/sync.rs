@@ -28,7 +28,7 @@ pub async fn push(State(state): State<AppState>, MaybePrincipal(who): MaybePrinc
 #[instrument(skip_all)]
 pub async fn pull(State(state): State<AppState>, MaybePrincipal(who): MaybePrincipal, body: Bytes) -> Response {
     match sync::pull::pull(&state, who.as_ref(), &body).await {
-        Ok(r) => Json(r).into_response(),
+        Ok(page) => ([(axum::http::header::CONTENT_TYPE, "application/json")], page.to_json()).into_response(),
         Err(e) => e.into_response(),
     }
 }

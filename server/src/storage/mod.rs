@@ -14,7 +14,7 @@ use async_trait::async_trait;
 pub use bookings::*;
 pub use rows::*;
 use std::sync::Arc;
-pub use sync::{ConflictRow, DeviceRow, PushBatch, RejectionRow, SyncStore};
+pub use sync::{ConflictRow, DeviceRow, PullPage, PushBatch, RejectionRow, SyncStore};
 
 pub type StoreResult<T> = Result<T, StoreError>;
 

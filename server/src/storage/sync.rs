@@ -17,7 +17,9 @@ use sqlx::Row;
 use std::collections::HashMap;
 use uuid::Uuid;
 use yinling_protocol::{
-    decide, wire::PullResponse, Caller, Conflict, Op, OpResult, Outcome, RecordState, RejectReason, Role,
+    decide,
+    rules::{page_of, PullMeta},
+    Caller, Conflict, Op, OpResult, Outcome, RecordKind, RecordState, RejectReason, Role,
 };
 
 /// One push, as the server hands it to storage (caller from the session).
@@ -32,6 +34,31 @@ pub struct PushBatch<'a> {
     /// Put refused ops in the station's review queue (phones: yes; the staff
     /// desk: no, staff see the refusal at once).
     pub queue_rejections: bool,
+}
+
+/// One pull page with the records' stored JSON passed through unparsed.
+#[derive(Clone, Debug)]
+pub struct PullPage {
+    pub changes: Vec<String>,
+    pub next_cursor: u64,
+    pub has_more: bool,
+}
+
+impl PullPage {
+    /// The `PullResponse` JSON, built without re-serializing the records.
+    pub fn to_json(&self) -> String {
+        let size: usize = self.changes.iter().map(|c| c.len() + 1).sum();
+        let mut out = String::with_capacity(size + 64);
+        out.push_str("{\"changes\":[");
+        for (i, c) in self.changes.iter().enumerate() {
+            if i > 0 {
+                out.push(',');
+            }
+            out.push_str(c);
+        }
+        out.push_str(&format!("],\"next_cursor\":{},\"has_more\":{}}}", self.next_cursor, self.has_more));
+        out
+    }
 }
 
 /// A phone of the station, as it last reported itself.
@@ -85,7 +112,7 @@ pub trait SyncStore {
         cursor: u64,
         limit: u32,
         now_ms: i64,
-    ) -> StoreResult<PullResponse>;
+    ) -> StoreResult<PullPage>;
     async fn record(&self, id: Uuid) -> StoreResult<Option<RecordState>>;
     /// Op results by id (what the phone was told), for tests and support.
     async fn op_result(&self, op_id: Uuid) -> StoreResult<Option<OpResult>>;
@@ -364,7 +391,7 @@ macro_rules! sync_store {
                 cursor: u64,
                 limit: u32,
                 now_ms: i64,
-            ) -> StoreResult<PullResponse> {
+            ) -> StoreResult<PullPage> {
                 // Candidates mirror `rules::visible_to`; `pull_page` applies
                 // the exact rule and pages (one extra row tells `has_more`).
                 let cursor_i = cursor as i64;
@@ -372,7 +399,7 @@ macro_rules! sync_store {
                 let station = caller.station_id.map(|s| s.to_string()).unwrap_or_default();
                 let rows = match caller.role {
                     Role::Admin => {
-                        sqlx::query("SELECT state FROM records WHERE rev > $1 ORDER BY rev LIMIT $2")
+                        sqlx::query("SELECT rev, kind, station_id, handlers, state FROM records WHERE rev > $1 ORDER BY rev LIMIT $2")
                             .bind(cursor_i)
                             .bind(fetch)
                             .fetch_all(&self.pool)
@@ -380,7 +407,8 @@ macro_rules! sync_store {
                     }
                     Role::Staff => {
                         sqlx::query(
-                            "SELECT state FROM records WHERE rev > $1 AND station_id = $2 ORDER BY rev LIMIT $3",
+                            "SELECT rev, kind, station_id, handlers, state FROM records \
+                             WHERE rev > $1 AND station_id = $2 ORDER BY rev LIMIT $3",
                         )
                         .bind(cursor_i)
                         .bind(station)
@@ -390,7 +418,7 @@ macro_rules! sync_store {
                     }
                     Role::Envoy => {
                         sqlx::query(
-                            "SELECT state FROM records WHERE rev > $1 AND (station_id = $2 OR \
+                            "SELECT rev, kind, station_id, handlers, state FROM records WHERE rev > $1 AND (station_id = $2 OR \
                              (kind = 'case' AND handlers LIKE $3)) ORDER BY rev LIMIT $4",
                         )
                         .bind(cursor_i)
@@ -401,11 +429,24 @@ macro_rules! sync_store {
                         .await?
                     }
                 };
-                let states = rows
-                    .iter()
-                    .map(|row| from_json::<RecordState>("record", row.try_get::<&str, _>("state")?))
-                    .collect::<StoreResult<Vec<_>>>()?;
-                let page = yinling_protocol::rules::pull_page(caller, cursor, limit, states.iter());
+                // Metadata from the columns, the JSON passed through as stored.
+                let mut metas = Vec::with_capacity(rows.len());
+                for row in &rows {
+                    let handlers = row
+                        .try_get::<&str, _>("handlers")?
+                        .split_whitespace()
+                        .map(Uuid::parse_str)
+                        .collect::<Result<Vec<_>, _>>()
+                        .map_err(|e| corrupt("handlers", e))?;
+                    let station = Uuid::parse_str(row.try_get::<&str, _>("station_id")?).map_err(|e| corrupt("station", e))?;
+                    let kind = RecordKind::from_code(row.try_get::<&str, _>("kind")?).unwrap_or(RecordKind::Unknown);
+                    metas.push((row.try_get::<i64, _>("rev")? as u64, kind, station, handlers, row.try_get::<String, _>("state")?));
+                }
+                let candidates = metas.iter().map(|(rev, kind, station_id, handlers, state)| {
+                    (PullMeta { rev: *rev, kind: *kind, station_id: *station_id, handlers }, state)
+                });
+                let (picked, next_cursor, has_more) = page_of(caller, cursor, limit, candidates);
+                let page = PullPage { changes: picked.into_iter().cloned().collect(), next_cursor, has_more };
                 if !page.has_more {
                     sqlx::query(
                         "INSERT INTO devices (user_id, device_id, station_id, app_version, first_seen, last_seen, \

@@ -4,14 +4,12 @@ use super::caller_of;
 use crate::{
     auth::Principal,
     error::{ApiError, ApiResult},
+    storage::PullPage,
     AppState,
 };
-use yinling_protocol::{
-    wire::{check_pull, PullResponse},
-    ProtocolError, PullRequest,
-};
+use yinling_protocol::{wire::check_pull, ProtocolError, PullRequest};
 
-pub async fn pull(state: &AppState, who: Option<&Principal>, body: &[u8]) -> ApiResult<PullResponse> {
+pub async fn pull(state: &AppState, who: Option<&Principal>, body: &[u8]) -> ApiResult<PullPage> {
     let p = who.ok_or_else(ApiError::unauthenticated)?;
     let caller = caller_of(p)?;
     let req: PullRequest =

@@ -16,6 +16,23 @@
 use super::{Caller, Role};
 use crate::record::{RecordKind, RecordState};
 use crate::wire::PullResponse;
+use uuid::Uuid;
+
+/// What the pull rules need to know about a stored record. Storage can read
+/// this from columns and hand the stored JSON through untouched.
+#[derive(Debug, Clone, Copy)]
+pub struct PullMeta<'a> {
+    pub rev: u64,
+    pub kind: RecordKind,
+    pub station_id: Uuid,
+    pub handlers: &'a [Uuid],
+}
+
+impl<'a> PullMeta<'a> {
+    pub fn of(record: &'a RecordState) -> Self {
+        PullMeta { rev: record.rev, kind: record.kind, station_id: record.station_id, handlers: &record.handlers }
+    }
+}
 
 /// True if the caller may see (and pull) this record.
 ///
@@ -24,11 +41,16 @@ use crate::wire::PullResponse;
 /// * Envoy: records of their station, plus cases of other stations that they
 ///   handle (were assigned to).
 pub fn visible_to(caller: &Caller, record: &RecordState) -> bool {
-    let own_station = caller.station_id == Some(record.station_id);
+    visible(caller, &PullMeta::of(record))
+}
+
+/// [`visible_to`] on a record's metadata.
+pub fn visible(caller: &Caller, meta: &PullMeta<'_>) -> bool {
+    let own_station = caller.station_id == Some(meta.station_id);
     match caller.role {
         Role::Admin => true,
         Role::Staff => own_station,
-        Role::Envoy => own_station || (record.kind == RecordKind::Case && record.handlers.contains(&caller.user_id)),
+        Role::Envoy => own_station || (meta.kind == RecordKind::Case && meta.handlers.contains(&caller.user_id)),
     }
 }
 
@@ -40,20 +62,34 @@ pub fn pull_page<'a, I>(caller: &Caller, cursor: u64, limit: u32, candidates: I)
 where
     I: IntoIterator<Item = &'a RecordState>,
 {
+    let (picked, next_cursor, has_more) =
+        page_of(caller, cursor, limit, candidates.into_iter().map(|r| (PullMeta::of(r), r)));
+    PullResponse { changes: picked.into_iter().cloned().collect(), next_cursor, has_more }
+}
+
+/// The same page over `(metadata, payload)` pairs: the payloads of the
+/// visible records (e.g. stored JSON, passed through without parsing), the
+/// next cursor and whether more follow.
+pub fn page_of<'m, T>(
+    caller: &Caller,
+    cursor: u64,
+    limit: u32,
+    candidates: impl IntoIterator<Item = (PullMeta<'m>, T)>,
+) -> (Vec<T>, u64, bool) {
     let limit = limit.max(1) as usize;
-    let mut changes = Vec::new();
+    let mut picked = Vec::new();
     let mut next_cursor = cursor;
     let mut has_more = false;
-    for record in candidates.into_iter().filter(|r| r.rev > cursor) {
-        if changes.len() == limit {
+    for (meta, payload) in candidates.into_iter().filter(|(m, _)| m.rev > cursor) {
+        if picked.len() == limit {
             has_more = true;
             break;
         }
-        debug_assert!(record.rev >= next_cursor, "candidates must be sorted by rev");
-        next_cursor = next_cursor.max(record.rev);
-        if visible_to(caller, record) {
-            changes.push(record.clone());
+        debug_assert!(meta.rev >= next_cursor, "candidates must be sorted by rev");
+        next_cursor = next_cursor.max(meta.rev);
+        if visible(caller, &meta) {
+            picked.push(payload);
         }
     }
-    PullResponse { changes, next_cursor, has_more }
+    (picked, next_cursor, has_more)
 }
