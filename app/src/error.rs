@@ -21,6 +21,8 @@ pub enum ErrorCode {
     Csrf,
     BadRequest,
     TooManyRequests,
+    /// The request clashes with the current state (a full slot, a booking already handled).
+    Conflict,
     /// The request body is over a limit (e.g. too many ops in one sync).
     TooLarge,
     /// The client speaks an older/newer protocol and must update.
@@ -93,6 +95,7 @@ impl AppError {
             ErrorCode::NotFound => S::NOT_FOUND,
             ErrorCode::BadRequest => S::BAD_REQUEST,
             ErrorCode::TooManyRequests => S::TOO_MANY_REQUESTS,
+            ErrorCode::Conflict => S::CONFLICT,
             ErrorCode::TooLarge => S::PAYLOAD_TOO_LARGE,
             ErrorCode::UpgradeRequired => S::UPGRADE_REQUIRED,
             ErrorCode::Internal => S::INTERNAL_SERVER_ERROR,

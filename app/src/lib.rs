@@ -5,6 +5,7 @@
 
 #[cfg(feature = "ssr")]
 pub mod backend;
+pub mod booking;
 pub mod components;
 pub mod error;
 pub mod field;
@@ -19,9 +20,11 @@ use components::connection::provide_connection;
 use leptos::prelude::*;
 use leptos_router::{
     components::{ParentRoute, Route, Router, Routes},
-    path,
+    path, SsrMode,
 };
 use pages::{
+    book::BookPage,
+    booking::{BookingPage, LookupPage, ReschedulePage},
     county::CountyPage,
     field::{FieldCase, FieldHome, FieldShell},
     field_visit::FieldVisit,
@@ -29,6 +32,9 @@ use pages::{
     login::LoginPage,
     not_found::NotFound,
     station::StationPage,
+    station_bookings::{StationBookingPage, StationBookingsPage},
+    station_slots::StationSlotsPage,
+    stations_public::StationsPublic,
     sync_queue::SyncQueuePage,
 };
 use prefs::Prefs;
@@ -39,6 +45,8 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
     provide_request_nonce();
     let prefs = Prefs::from_cookies();
     let lang = prefs.lang.get_untracked();
+    // Residents' pages hydrate on first interaction (see `booking::lazy`).
+    let lazy = booking::lazy::lazy_hydration();
     view! {
         <!DOCTYPE html>
         <html lang=lang.code()>
@@ -54,9 +62,13 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <title>"银龄解忧"</title>
                 <script src="/pwa.js" defer></script>
                 <AutoReload options=options.clone()/>
-                <HydrationScripts options/>
+                {if lazy {
+                    view! { <booking::lazy::HydrateOnInteraction options/> }.into_any()
+                } else {
+                    view! { <HydrationScripts options/> }.into_any()
+                }}
             </head>
-            <body>
+            <body class=lazy.then_some("lazy-hydrate")>
                 <App/>
             </body>
         </html>
@@ -89,6 +101,16 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/station") view=StationPage/>
                 <Route path=path!("/station/sync") view=SyncQueuePage/>
                 <Route path=path!("/county") view=CountyPage/>
+                // Residents' bookings: rendered whole on the server (Async), so
+                // they read and post without JavaScript.
+                <Route path=path!("/stations") view=StationsPublic ssr=SsrMode::Async/>
+                <Route path=path!("/stations/:id/book") view=BookPage ssr=SsrMode::Async/>
+                <Route path=path!("/booking") view=LookupPage/>
+                <Route path=path!("/b/:token") view=BookingPage ssr=SsrMode::Async/>
+                <Route path=path!("/b/:token/reschedule") view=ReschedulePage ssr=SsrMode::Async/>
+                <Route path=path!("/station/bookings") view=StationBookingsPage ssr=SsrMode::Async/>
+                <Route path=path!("/station/bookings/:id") view=StationBookingPage ssr=SsrMode::Async/>
+                <Route path=path!("/station/slots") view=StationSlotsPage ssr=SsrMode::Async/>
                 <ParentRoute path=path!("/field") view=FieldShell>
                     <Route path=path!("") view=FieldHome/>
                     <Route path=path!("cases/:id") view=FieldCase/>

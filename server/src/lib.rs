@@ -7,6 +7,7 @@
 
 pub mod audit;
 pub mod auth;
+pub mod bookings;
 pub mod config;
 pub mod demo;
 pub mod error;
@@ -26,6 +27,7 @@ pub struct AppState {
     pub config: Arc<Config>,
     pub store: Arc<dyn Store>,
     pub login_limits: Arc<auth::rate_limit::LoginLimits>,
+    pub booking_limits: Arc<bookings::limits::BookingLimits>,
     pub leptos: leptos::config::LeptosOptions,
     /// Version of the app shell the service worker caches (hash of the site's files).
     pub build_id: Arc<str>,
@@ -43,11 +45,19 @@ pub async fn prepare(config: Config) -> anyhow::Result<AppState> {
     if config.seed_demo_on_empty && store.is_empty().await? {
         let county = demo::county();
         store.insert_county(&county).await?;
+        store.insert_slot_templates(&demo::slot_templates(&county)).await?;
         tracing::info!(stations = county.stations.len(), users = county.users.len(), "loaded the demo county");
     }
     let leptos = leptos_options(&config);
     let build_id = config.build_id.clone().unwrap_or_else(|| http::pwa::build_id(&config.site_root)).into();
-    Ok(AppState { config: Arc::new(config), store, login_limits: Arc::default(), leptos, build_id })
+    Ok(AppState {
+        config: Arc::new(config),
+        store,
+        login_limits: Arc::default(),
+        booking_limits: Arc::default(),
+        leptos,
+        build_id,
+    })
 }
 
 fn leptos_options(config: &Config) -> leptos::config::LeptosOptions {

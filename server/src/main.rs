@@ -33,7 +33,9 @@ async fn main() -> anyhow::Result<()> {
             if !store.is_empty().await? {
                 anyhow::bail!("the database already has stations; the demo county is only loaded into an empty one");
             }
-            store.insert_county(&yinling_server::demo::county()).await?;
+            let county = yinling_server::demo::county();
+            store.insert_county(&county).await?;
+            store.insert_slot_templates(&yinling_server::demo::slot_templates(&county)).await?;
             println!("demo county loaded");
             Ok(())
         }

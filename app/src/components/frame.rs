@@ -44,6 +44,7 @@ pub fn Frame(#[prop(optional)] signed_in: bool, children: Children) -> impl Into
                         class="btn btn-quiet"
                         id="elder-switch"
                         href=move || format!("/prefs?elder={}", if prefs.elder.get() { "0" } else { "1" })
+                        role="button"
                         aria-pressed=move || prefs.elder.get().to_string()
                         on:click=toggle_elder
                     >

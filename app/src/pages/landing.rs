@@ -1,4 +1,9 @@
-use crate::{components::frame::Frame, i18n::K, prefs::tr};
+use crate::{
+    booking::text::{bt, B},
+    components::frame::Frame,
+    i18n::K,
+    prefs::tr,
+};
 use leptos::prelude::*;
 
 /// The public start page: where residents and volunteers each go next.
@@ -11,6 +16,8 @@ pub fn Landing() -> impl IntoView {
             <section class="card">
                 <h2>{tr(K::ForResidents)}</h2>
                 <p>{tr(K::ForResidentsText)}</p>
+                <a class="btn btn-primary btn-block" id="to-stations" href="/stations">{bt(B::BookHere)}</a>
+                <a class="btn btn-block" id="to-my-booking" href="/booking">{bt(B::MyBooking)}</a>
                 <p class="muted">{tr(K::LoginHint)}</p>
             </section>
             <section class="card">

@@ -1,3 +1,5 @@
+pub mod book;
+pub mod booking;
 pub mod county;
 pub mod field;
 pub mod field_visit;
@@ -5,4 +7,7 @@ pub mod landing;
 pub mod login;
 pub mod not_found;
 pub mod station;
+pub mod station_bookings;
+pub mod station_slots;
+pub mod stations_public;
 pub mod sync_queue;

@@ -18,6 +18,11 @@ pub enum Action {
     ViewAudit,
     /// County-wide figures and the list of every station.
     ViewCounty,
+    /// A station's residents' bookings: see them, confirm, reschedule,
+    /// decline, turn into cases, open a resident's phone number (audited).
+    ManageBookings,
+    /// A station's bookable slots (weekly template and exceptions).
+    ManageSlots,
     /// A station's sync review queue: devices, conflicts, rejected records.
     ReviewSync,
 }
@@ -46,7 +51,11 @@ pub fn authorize(who: Option<&Principal>, action: Action, owner: Option<&str>) -
     }
     let allowed = match action {
         Action::ViewStation | Action::ViewAddressBook => matches!(role, Role::Envoy | Role::Staff),
-        Action::ManageMembers | Action::ViewAudit | Action::ReviewSync => role == Role::Staff,
+        Action::ManageMembers
+        | Action::ViewAudit
+        | Action::ManageBookings
+        | Action::ManageSlots
+        | Action::ReviewSync => role == Role::Staff,
         Action::ViewCounty => false,
     };
     if allowed {

@@ -9,7 +9,7 @@
 
 use crate::{
     auth::password,
-    storage::{Building, Compound, NewCounty, StationRow, Street, UserRow},
+    storage::{Building, Compound, NewCounty, SlotTemplateRow, StationRow, Street, UserRow},
 };
 use yinling_app::model::Role;
 
@@ -133,6 +133,30 @@ pub fn county() -> NewCounty {
         c.streets.push(street);
     }
     c
+}
+
+/// Each station's weekly bookable slots: Tuesday and Thursday mornings
+/// 9:00–11:30 in 30-minute slots with 2 mediations at a time, and one
+/// afternoon (Monday, Wednesday or Friday by station) 14:30–17:00, one at a time.
+pub fn slot_templates(county: &NewCounty) -> Vec<SlotTemplateRow> {
+    let mut out = Vec::new();
+    for (i, s) in county.stations.iter().enumerate() {
+        let mut add = |weekday: i64, start_min: i64, end_min: i64, capacity: i64| {
+            out.push(SlotTemplateRow {
+                id: id(),
+                station_id: s.id.clone(),
+                weekday,
+                start_min,
+                end_min,
+                slot_minutes: 30,
+                capacity,
+            })
+        };
+        add(2, 9 * 60, 11 * 60 + 30, 2);
+        add(4, 9 * 60, 11 * 60 + 30, 2);
+        add([1, 3, 5][i % 3], 14 * 60 + 30, 17 * 60, 1);
+    }
+    out
 }
 
 #[cfg(test)]

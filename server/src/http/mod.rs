@@ -2,11 +2,14 @@
 //! and call `service` or `storage` after the policy has spoken.
 
 pub mod backend;
+pub mod booking_port;
+pub mod bookings;
 pub mod headers;
 pub mod login;
 pub mod members;
 pub mod pages;
 pub mod pwa;
+pub mod slots;
 pub mod stations;
 pub mod sync;
 
@@ -19,7 +22,7 @@ use axum::{
 use leptos_axum::{generate_route_list, LeptosRoutes};
 use std::sync::Arc;
 use tower_http::{compression::CompressionLayer, limit::RequestBodyLimitLayer, trace::TraceLayer};
-use yinling_app::{backend::SharedBackend, shell, App};
+use yinling_app::{backend::SharedBackend, booking::port::SharedBookingPort, shell, App};
 
 /// Largest request body we accept (a sync batch with photos is the biggest).
 pub const MAX_BODY_BYTES: usize = 16 << 20;
@@ -27,6 +30,7 @@ pub const MAX_BODY_BYTES: usize = 16 << 20;
 pub fn router(state: AppState) -> Router {
     let routes = generate_route_list(App);
     let backend: SharedBackend = Arc::new(backend::ServerBackend(state.clone()));
+    let booking_port: SharedBookingPort = Arc::new(booking_port::ServerBookingPort(state.clone()));
     let api = Router::new()
         .route("/api/v1/login", post(login::login))
         .route("/api/v1/logout", post(login::logout))
@@ -37,6 +41,27 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/stations/{id}/audit", get(stations::audit))
         .route("/api/v1/users/{id}/deactivate", post(members::deactivate))
         .route("/api/v1/users/{id}/reactivate", post(members::reactivate))
+        // Residents' bookings (预约调处): public, then staff, then slots.
+        .route("/api/v1/public/stations", get(bookings::public_stations))
+        .route("/api/v1/public/stations/{id}/slots", get(bookings::public_slots))
+        .route("/api/v1/bookings", post(bookings::create))
+        .route("/api/v1/bookings/lookup", post(bookings::lookup))
+        .route("/api/v1/booking/cancel", post(bookings::cancel))
+        .route("/api/v1/booking/reschedule", post(bookings::reschedule))
+        .route("/api/v1/booking/rate", post(bookings::rate))
+        .route("/api/v1/stations/{id}/bookings", get(bookings::station_list))
+        .route("/api/v1/bookings/{id}", get(bookings::detail))
+        .route("/api/v1/bookings/{id}/phone", post(bookings::phone))
+        .route("/api/v1/bookings/{id}/confirm", post(bookings::confirm))
+        .route("/api/v1/bookings/{id}/decline", post(bookings::decline))
+        .route("/api/v1/bookings/{id}/reschedule", post(bookings::staff_reschedule))
+        .route("/api/v1/bookings/{id}/accept", post(bookings::accept))
+        .route("/api/v1/bookings/{id}/resolve", post(bookings::resolve))
+        .route("/api/v1/stations/{id}/slots", get(slots::list))
+        .route("/api/v1/stations/{id}/slot-templates", post(slots::add_template))
+        .route("/api/v1/stations/{id}/slot-templates/{template}/delete", post(slots::delete_template))
+        .route("/api/v1/stations/{id}/slot-exceptions", post(slots::add_exception))
+        .route("/api/v1/stations/{id}/slot-exceptions/{exception}/delete", post(slots::delete_exception))
         .route("/api/v1/stations/{id}/sync", get(sync::queue))
         .route("/api/v1/stations/{id}/conflicts/{conflict}/resolve", post(sync::resolve))
         .route("/api/v1/stations/{id}/rejections/{op}/dismiss", post(sync::dismiss))
@@ -54,12 +79,12 @@ pub fn router(state: AppState) -> Router {
     let api = api.merge(sync_api);
 
     let leptos_state = state.clone();
-    let server_fn_backend = backend.clone();
+    let server_fn_backend = (backend.clone(), booking_port.clone());
     let pages = Router::new()
         .route(
             "/api/{*fn_name}",
             get(move |req| server_fn(req, server_fn_backend.clone())).post({
-                let b = backend.clone();
+                let b = (backend.clone(), booking_port.clone());
                 move |req| server_fn(req, b.clone())
             }),
         )
@@ -68,7 +93,11 @@ pub fn router(state: AppState) -> Router {
             routes,
             {
                 let backend = backend.clone();
-                move || leptos::prelude::provide_context(backend.clone())
+                let port = booking_port.clone();
+                move || {
+                    leptos::prelude::provide_context(backend.clone());
+                    leptos::prelude::provide_context(port.clone());
+                }
             },
             {
                 let options = state.leptos.clone();
@@ -87,11 +116,16 @@ pub fn router(state: AppState) -> Router {
         .with_state(state)
 }
 
-async fn server_fn(req: axum::extract::Request, backend: SharedBackend) -> axum::response::Response {
+async fn server_fn(
+    req: axum::extract::Request,
+    (backend, port): (SharedBackend, SharedBookingPort),
+) -> axum::response::Response {
     use axum::response::IntoResponse;
-    leptos_axum::handle_server_fns_with_context(move || leptos::prelude::provide_context(backend.clone()), req)
-        .await
-        .into_response()
+    let context = move || {
+        leptos::prelude::provide_context(backend.clone());
+        leptos::prelude::provide_context(port.clone());
+    };
+    leptos_axum::handle_server_fns_with_context(context, req).await.into_response()
 }
 
 /// True when the client is a browser navigating (a form post), not a script.

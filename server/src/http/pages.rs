@@ -13,7 +13,9 @@ const GUARDED: [&str; 3] = ["/station", "/station/sync", "/county"];
 
 pub async fn guard(State(state): State<AppState>, req: Request, next: Next) -> Response {
     let path = req.uri().path();
-    if GUARDED.contains(&path) && Principal::from_headers(&state, req.headers()).await.is_none() {
+    if (GUARDED.contains(&path) || path.starts_with("/station/"))
+        && Principal::from_headers(&state, req.headers()).await.is_none()
+    {
         return Redirect::to("/login").into_response();
     }
     next.run(req).await

@@ -5,11 +5,13 @@
 //! times as unix milliseconds, so the SQL text is shared (see `sql_store!`) and
 //! each backend keeps only what truly differs: how it connects and migrates.
 
+mod bookings;
 mod rows;
 mod sql;
 mod sync;
 
 use async_trait::async_trait;
+pub use bookings::*;
 pub use rows::*;
 use std::sync::Arc;
 pub use sync::{ConflictRow, DeviceRow, PullPage, PushBatch, RejectionRow, SyncStore};
@@ -35,7 +37,7 @@ pub enum Backend {
 }
 
 #[async_trait]
-pub trait Store: SyncStore + Send + Sync + 'static {
+pub trait Store: BookingStore + SyncStore + Send + Sync + 'static {
     fn backend(&self) -> Backend;
 
     /// True when the county has no stations yet (a fresh database).
