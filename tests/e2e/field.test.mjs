@@ -50,6 +50,12 @@ test("an envoy logs a visit offline, opens a case from it, and it is all there a
     await page.locator("#case-title", { hasText: "矛盾纠纷" }).waitFor();
     assert.equal(await page.locator("#description").inputValue(), "楼上漏水到楼下，两家有矛盾；电梯常坏。");
     assert.match(await page.locator("#case-sync").innerText(), /待同步/);
+    // Only the allowed next steps are offered; the chosen mechanism shows as pressed.
+    assert.deepEqual(await page.locator("#status-actions [data-status]").evaluateAll((bs) => bs.map((b) => b.dataset.status)), ["accepted"]);
+    await page.locator('#status-actions [data-status="accepted"]').click();
+    await page.locator("#case-status", { hasText: "受理" }).waitFor();
+    await page.locator('[data-pick="mechanism"] button', { hasText: "现场调处" }).click();
+    await page.locator('[data-pick="mechanism"] button[aria-pressed="true"]', { hasText: "现场调处" }).waitFor();
 
     step("reload with no network");
     await page.goto(`${server.url}/field`, { waitUntil: "commit" });

@@ -186,7 +186,8 @@ pub async fn save_draft(key: &str, text: Option<String>) {
 /// Recompute the sync line and tell components the records changed.
 fn refresh(p: &Phone) {
     let s = p.state.borrow();
-    let waiting = s.outbox.pending_count() + s.outbox.in_flight_count();
+    // Records (not edits) waiting: a case saved and then edited twice is one.
+    let waiting = s.outbox.unsent_ops().map(|o| o.record_id).collect::<HashSet<_>>().len();
     let quarantined = s
         .outbox
         .quarantined()

@@ -379,8 +379,21 @@ fn CaseView(case: RecordState) -> impl IntoView {
         save_fields(vec![("description", FieldValue::String(description.get_untracked()))]);
     };
     let next = schema::case_status::next_statuses(&status);
+    let mechanism = case.str_value("mechanism").map(str::to_string);
+    // Who raised it and how to reach them: the phone in full only for the
+    // case's handlers (the phone shows what the server let it pull).
+    let me = current_me().and_then(|m| uuid::Uuid::parse_str(&m.id).ok());
+    let handler = me.is_some_and(|m| case.handlers.contains(&m));
+    let raised_by = case.str_value("raised_by").map(str::to_string);
+    let phone =
+        case.str_value("contact_phone").map(|p| if handler { p.to_string() } else { crate::model::mask_phone(p) });
+    let referred_to = case.str_value("referred_to").map(str::to_string);
     view! {
         <h1 id="case-title">{case.str_value("title").unwrap_or_default().to_string()}</h1>
+        {(raised_by.is_some() || phone.is_some()).then(|| view! {
+            <p id="case-contact">"反映人："{raised_by.unwrap_or_default()}" "{phone.unwrap_or_default()}</p>
+        })}
+        {referred_to.map(|t| view! { <p id="case-referred">"已转交："{t}</p> })}
         <p>
             <span class="tag">{kind}</span>" "
             <span class="tag" id="case-status">{status_label(&status)}</span>" "
@@ -396,10 +409,10 @@ fn CaseView(case: RecordState) -> impl IntoView {
             <button type="submit" class="btn btn-primary">{tr(K::Save)}</button>
         </form>
         <Assignees id assignees=case.value("assignees").cloned()/>
-        {(!next.is_empty() && next.iter().all(|s| *s != "referred")).then(|| view! {
+        {(!next.is_empty()).then(|| view! {
             <h2>{tr(K::ChangeStatus)}</h2>
-            <div class="actions">
-                {next.iter().map(|s| {
+            <div class="actions" id="status-actions">
+                {next.iter().filter(|s| **s != "referred").map(|s| {
                     let code = *s;
                     view! {
                         <button type="button" class="btn" data-status=code
@@ -410,6 +423,46 @@ fn CaseView(case: RecordState) -> impl IntoView {
                 }).collect_view()}
             </div>
         })}
+        {next.contains(&"referred").then(|| {
+            let to = RwSignal::new(String::new());
+            let refer = move |ev: leptos::ev::SubmitEvent| {
+                ev.prevent_default();
+                let whom = to.get_untracked().trim().to_string();
+                if whom.is_empty() {
+                    message.set(Some((false, "请选择转交给哪个单位。".into())));
+                    return;
+                }
+                save_fields(vec![
+                    ("status", FieldValue::String("referred".into())),
+                    ("referred_to", FieldValue::String(whom)),
+                ]);
+            };
+            view! {
+                <details class="card">
+                    <summary>"转交其他单位"</summary>
+                    <form class="form" id="refer-form" on:submit=refer>
+                        <label for="refer-to">"转交给"</label>
+                        <select id="refer-to" on:change=move |ev| to.set(event_target_value(&ev))>
+                            <option value="">"请选择"</option>
+                            {["司法所", "信访办", "派出所", "物业公司", "街道办事处", "住建部门", "民政部门"].into_iter()
+                                .map(|u| view! { <option value=u>{u}</option> }).collect_view()}
+                        </select>
+                        <button type="submit" class="btn">"转交"</button>
+                    </form>
+                </details>
+            }
+        })}
+        <h2>"处理方式"</h2>
+        <div class="choices" role="group" data-pick="mechanism">
+            {schema::CASE_MECHANISM.iter().map(|c| {
+                let code = c.code;
+                let pressed = mechanism.as_deref() == Some(code);
+                view! {
+                    <button type="button" class="btn choice" aria-pressed=pressed.to_string()
+                        on:click=move |_| save_fields(vec![("mechanism", FieldValue::String(code.into()))])>{c.zh}</button>
+                }
+            }).collect_view()}
+        </div>
         {move || message.get().map(|(ok, m)| view! {
             <p class=if ok { "ok" } else { "error" } role="status" id="case-message">{m}</p>
         })}
