@@ -118,51 +118,46 @@ pub async fn start(me: Me, data: FieldData) {
     kick();
 }
 
-/// The station's envoys for the assignee picker: remembered from the last
-/// online visit, refreshed when the server answers.
-async fn load_envoys(station_id: Uuid, data: FieldData) {
-    let key = format!("yl_envoys_{station_id}");
+/// Reference data the phone needs offline: show what was cached on the last
+/// online visit at once, then fetch `url`, shape it with `map`, cache it and
+/// show it. Offline, the cached copy simply stays.
+async fn cached_reference<R, T>(key: String, url: String, map: impl Fn(R) -> T, show: impl Fn(T))
+where
+    R: serde::de::DeserializeOwned,
+    T: serde::Serialize + serde::de::DeserializeOwned,
+{
     let storage = web_sys::window().and_then(|w| w.local_storage().ok().flatten());
-    if let Some(list) = storage
-        .as_ref()
-        .and_then(|s| s.get_item(&key).ok().flatten())
-        .and_then(|j| serde_json::from_str::<Vec<(String, String)>>(&j).ok())
+    if let Some(cached) =
+        storage.as_ref().and_then(|s| s.get_item(&key).ok().flatten()).and_then(|j| serde_json::from_str::<T>(&j).ok())
     {
-        data.envoys.set(list);
+        show(cached);
     }
-    let url = format!("/api/v1/stations/{station_id}");
     let Ok(resp) = gloo_net::http::Request::get(&url).send().await else { return };
-    let Ok(home) = resp.json::<crate::model::StationHome>().await else { return };
-    let list: Vec<(String, String)> = home
-        .roster
-        .into_iter()
-        .filter(|m| m.role == crate::model::Role::Envoy && m.active)
-        .map(|m| (m.id, m.name))
-        .collect();
-    if let (Some(s), Ok(j)) = (&storage, serde_json::to_string(&list)) {
+    let Ok(fresh) = resp.json::<R>().await else { return };
+    let value = map(fresh);
+    if let (Some(s), Ok(j)) = (&storage, serde_json::to_string(&value)) {
         let _ = s.set_item(&key, &j);
     }
-    data.envoys.set(list);
+    show(value);
 }
 
-/// Compounds and buildings for the visit form, cached for offline use.
+/// The station's envoys for the assignee picker.
+async fn load_envoys(station_id: Uuid, data: FieldData) {
+    let envoys = |home: crate::model::StationHome| -> Vec<(String, String)> {
+        home.roster
+            .into_iter()
+            .filter(|m| m.role == crate::model::Role::Envoy && m.active)
+            .map(|m| (m.id, m.name))
+            .collect()
+    };
+    let (key, url) = (format!("yl_envoys_{station_id}"), format!("/api/v1/stations/{station_id}"));
+    cached_reference(key, url, envoys, |list| data.envoys.set(list)).await;
+}
+
+/// Compounds and buildings for the visit form.
 async fn load_address_book(station_id: Uuid, data: FieldData) {
-    let key = format!("yl_addresses_{station_id}");
-    let storage = web_sys::window().and_then(|w| w.local_storage().ok().flatten());
-    if let Some(book) = storage
-        .as_ref()
-        .and_then(|s| s.get_item(&key).ok().flatten())
-        .and_then(|j| serde_json::from_str::<crate::model::AddressBookView>(&j).ok())
-    {
-        data.address_book.set(book);
-    }
-    let url = format!("/api/v1/stations/{station_id}/address-book");
-    let Ok(resp) = gloo_net::http::Request::get(&url).send().await else { return };
-    let Ok(book) = resp.json::<crate::model::AddressBookView>().await else { return };
-    if let (Some(s), Ok(j)) = (&storage, serde_json::to_string(&book)) {
-        let _ = s.set_item(&key, &j);
-    }
-    data.address_book.set(book);
+    let (key, url) = (format!("yl_addresses_{station_id}"), format!("/api/v1/stations/{station_id}/address-book"));
+    cached_reference(key, url, |b: crate::model::AddressBookView| b, |b| data.address_book.set(b)).await;
 }
 
 pub async fn load_draft(key: &str) -> Option<String> {

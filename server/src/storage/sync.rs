@@ -214,6 +214,20 @@ fn rejection_station(caller: &Caller, op: &Op) -> Uuid {
     caller.station_id.unwrap_or(op.station_id)
 }
 
+/// The `json` column of every row whose id is in `ids`, for a query written
+/// as `SELECT … AS json FROM … WHERE id IN` (the list is appended).
+macro_rules! json_by_ids {
+    ($ex:expr, $select:literal, $ids:expr) => {{
+        let ids: Vec<String> = $ids.map(|id: Uuid| id.to_string()).collect();
+        let sql = format!("{} ({})", $select, placeholders(1, ids.len()));
+        let mut q = sqlx::query(&sql);
+        for id in &ids {
+            q = q.bind(id);
+        }
+        q.fetch_all($ex).await?.iter().map(|row| row.try_get::<String, _>("json")).collect::<Result<Vec<_>, _>>()?
+    }};
+}
+
 macro_rules! sync_store {
     ($store:ident, $row:ty) => {
         impl $store {
@@ -255,23 +269,14 @@ macro_rules! sync_store {
                 let mut prior = HashMap::new();
                 let mut stored = HashMap::new();
                 if !batch.ops.is_empty() {
-                    let n = batch.ops.len();
-                    let sql = format!("SELECT result FROM op_results WHERE op_id IN ({})", placeholders(1, n));
-                    let mut q = sqlx::query(&sql);
-                    for op in batch.ops {
-                        q = q.bind(op.op_id.to_string());
-                    }
-                    for row in q.fetch_all(&mut *tx).await? {
-                        let r: OpResult = from_json("op result", row.try_get::<&str, _>("result")?)?;
+                    let op_ids = batch.ops.iter().map(|op| op.op_id);
+                    for json in json_by_ids!(&mut *tx, "SELECT result AS json FROM op_results WHERE op_id IN", op_ids) {
+                        let r: OpResult = from_json("op result", &json)?;
                         prior.insert(r.op_id, r);
                     }
-                    let sql = format!("SELECT state FROM records WHERE id IN ({})", placeholders(1, n));
-                    let mut q = sqlx::query(&sql);
-                    for op in batch.ops {
-                        q = q.bind(op.record_id.to_string());
-                    }
-                    for row in q.fetch_all(&mut *tx).await? {
-                        let s: RecordState = from_json("record", row.try_get::<&str, _>("state")?)?;
+                    let record_ids = batch.ops.iter().map(|op| op.record_id);
+                    for json in json_by_ids!(&mut *tx, "SELECT state AS json FROM records WHERE id IN", record_ids) {
+                        let s: RecordState = from_json("record", &json)?;
                         stored.insert(s.id, s);
                     }
                 }

@@ -45,6 +45,32 @@ pub fn desk_device(user_id: Uuid) -> Uuid {
 /// `app_version` the staff desk reports; devices with it are not phones.
 pub const DESK_VERSION: &str = "staff-desk";
 
+/// The desk's HLC stamp for an op made now (staff have no phone clock).
+pub fn desk_hlc(device: Uuid, now: i64) -> yinling_protocol::Hlc {
+    yinling_protocol::Hlc { wall_ms: now as u64, counter: 0, node: yinling_protocol::hlc::node_id(device) }
+}
+
+/// Run one op made at a staff member's desk through the same push path as a
+/// phone's (refusals are answered at once, not queued for review); `audit`
+/// commits with it.
+pub async fn desk_push(
+    state: &crate::AppState,
+    caller: &Caller,
+    op: &yinling_protocol::Op,
+    audit: Option<&crate::storage::AuditEntry>,
+) -> ApiResult<yinling_protocol::OpResult> {
+    let batch = crate::storage::PushBatch {
+        caller,
+        device_id: op.device_id,
+        app_version: DESK_VERSION,
+        pending_after: 0,
+        ops: std::slice::from_ref(op),
+        now_ms: now_ms(),
+        queue_rejections: false,
+    };
+    state.store.push(&batch, audit).await?.pop().ok_or_else(|| ApiError::internal("no result"))
+}
+
 pub fn now_ms() -> i64 {
     chrono::Utc::now().timestamp_millis()
 }

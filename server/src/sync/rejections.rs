@@ -2,17 +2,16 @@
 //! matters), or fix the refused values and apply it again under their own
 //! name through the normal push path.
 
-use super::{caller_of, desk_device, now_ms, reviewer, DESK_VERSION};
+use super::{caller_of, desk_device, desk_hlc, desk_push, now_ms, reviewer};
 use crate::{
     auth::Principal,
     error::{ApiError, ApiResult},
-    storage::{AuditEntry, PushBatch},
+    storage::AuditEntry,
     AppState,
 };
 use std::collections::HashMap;
 use uuid::Uuid;
 use yinling_protocol::{
-    hlc::{node_id, Hlc},
     schema::{self, FieldType},
     FieldChange, FieldValue, Op, OpBody, Outcome,
 };
@@ -146,19 +145,10 @@ pub async fn fix(
         station_id: orig.station_id,
         kind,
         record_id: orig.record_id,
-        hlc: Hlc { wall_ms: now as u64, counter: 0, node: node_id(device) },
+        hlc: desk_hlc(device, now),
         body,
     };
-    let batch = PushBatch {
-        caller: &caller,
-        device_id: device,
-        app_version: DESK_VERSION,
-        pending_after: 0,
-        ops: std::slice::from_ref(&op),
-        now_ms: now,
-        queue_rejections: false,
-    };
-    let result = state.store.push(&batch, None).await?.pop().ok_or_else(|| ApiError::internal("no result"))?;
+    let result = desk_push(state, &caller, &op, None).await?;
     if let Outcome::Rejected { reason } = result.outcome.original() {
         return Err(ApiError::bad(reason.zh.clone(), reason.en.clone()));
     }

@@ -3,16 +3,15 @@
 //! push path as any phone's, so it reaches every phone by pull; the audit
 //! entry commits in the same transaction.
 
-use super::{caller_of, desk_device, now_ms, reviewer, DESK_VERSION};
+use super::{caller_of, desk_device, desk_hlc, desk_push, now_ms, reviewer};
 use crate::{
     auth::Principal,
     error::{ApiError, ApiResult},
-    storage::{AuditEntry, PushBatch},
+    storage::AuditEntry,
     AppState,
 };
 use uuid::Uuid;
 use yinling_protocol::{
-    hlc::{node_id, Hlc},
     rules::{resolve_conflict, Resolution},
     schema, FieldValue, Outcome,
 };
@@ -61,7 +60,7 @@ pub async fn resolve(
     let caller = caller_of(p)?;
     let device = desk_device(caller.user_id);
     let now = now_ms();
-    let hlc = Hlc { wall_ms: now as u64, counter: 0, node: node_id(device) };
+    let hlc = desk_hlc(device, now);
     let op = resolve_conflict(&caller, &current, &conflict, resolution, Uuid::now_v7(), device, hlc)
         .map_err(|r| ApiError::bad(r.zh, r.en))?;
     let audit = AuditEntry {
@@ -74,16 +73,7 @@ pub async fn resolve(
         object_id: conflict.id.to_string(),
         detail: format!("record={} field={} choice={}", conflict.record_id, conflict.field, form.choice),
     };
-    let batch = PushBatch {
-        caller: &caller,
-        device_id: device,
-        app_version: DESK_VERSION,
-        pending_after: 0,
-        ops: std::slice::from_ref(&op),
-        now_ms: now,
-        queue_rejections: false,
-    };
-    let result = state.store.push(&batch, Some(&audit)).await?.pop().ok_or_else(|| ApiError::internal("no result"))?;
+    let result = desk_push(state, &caller, &op, Some(&audit)).await?;
     match result.outcome {
         Outcome::Applied { .. } => Ok(()),
         Outcome::Conflict { .. } => Err(ApiError::bad(
