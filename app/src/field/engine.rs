@@ -214,13 +214,13 @@ fn refresh(p: &Phone) {
     });
 }
 
+/// "12.3 MB" / "1.5 GB". Rounded in integers: `{:.1}` on a float would pull
+/// the float formatting machinery (several KB) into the phone's wasm.
 fn human(bytes: f64) -> String {
     const MB: f64 = 1024.0 * 1024.0;
-    if bytes >= 1024.0 * MB {
-        format!("{:.1} GB", bytes / 1024.0 / MB)
-    } else {
-        format!("{:.1} MB", bytes / MB)
-    }
+    let (value, unit) = if bytes >= 1024.0 * MB { (bytes / 1024.0 / MB, "GB") } else { (bytes / MB, "MB") };
+    let tenths = (value * 10.0).round().max(0.0) as u64;
+    format!("{}.{} {unit}", tenths / 10, tenths % 10)
 }
 
 fn fail(p: &Phone, message: String) {
