@@ -143,7 +143,7 @@ impl PhoneDb {
         let mut entries: Vec<OutboxEntry> =
             tx.store("outbox")?.get_all(None, None).await?.iter().map(decode).collect::<Result<_>>()?;
         // Recording order: the device's HLC is strictly increasing.
-        entries.sort_by_key(|e| e.op.hlc);
+        crate::sort::sort_by_key(&mut entries, |e| e.op.hlc);
         let records: BTreeMap<Uuid, RecordState> = tx
             .store("replica")?
             .get_all(None, None)

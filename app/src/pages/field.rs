@@ -242,7 +242,7 @@ fn DueToday() -> impl IntoView {
             let when = c.str_value("follow_up_on").unwrap_or_default().to_string();
             (when, format!("事项跟进：{}", c.str_value("title").unwrap_or_default()), format!("/field/cases/{}", c.id))
         }));
-        items.sort();
+        crate::sort::sort_by(&mut items, Ord::cmp);
         (!items.is_empty()).then(|| {
             view! {
                 <section id="due-today">
@@ -273,7 +273,7 @@ fn MyCases() -> impl IntoView {
                 let me = current_me().and_then(|m| uuid::Uuid::parse_str(&m.id).ok());
                 let mut cases: Vec<RecordState> =
                     crate::field::records(RecordKind::Case).into_iter().filter(is_open).collect();
-                cases.sort_by(|a, b| b.rev.cmp(&a.rev).then(b.id.cmp(&a.id)));
+                crate::sort::sort_by(&mut cases, |a, b| b.rev.cmp(&a.rev).then(b.id.cmp(&a.id)));
                 let (mine, others): (Vec<_>, Vec<_>) =
                     cases.into_iter().partition(|c| me.is_some_and(|m| c.handlers.contains(&m)));
                 view! {

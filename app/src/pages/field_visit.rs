@@ -130,7 +130,7 @@ pub fn FieldVisit() -> impl IntoView {
                 })
             })
             .collect();
-        list.sort_by(|a, b| a.1.cmp(&b.1));
+        crate::sort::sort_by(&mut list, |a, b| a.1.cmp(&b.1));
         list
     };
 

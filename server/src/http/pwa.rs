@@ -38,13 +38,11 @@ pub fn build_id(site_root: &Path) -> String {
 /// loader script. The service worker caches them with the shell, so a page
 /// split out of the main module opens offline too. A JSON array of paths.
 pub fn split_assets(site_root: &Path) -> String {
-    let mut paths: Vec<String> = std::fs::read_dir(site_root.join("pkg"))
+    let names: Vec<String> = std::fs::read_dir(site_root.join("pkg"))
         .map(|d| d.filter_map(Result::ok).filter_map(|e| e.file_name().into_string().ok()).collect())
-        .unwrap_or_default()
-        .into_iter()
-        .filter(|name| is_split_asset(name))
-        .map(|name| format!("/pkg/{name}"))
-        .collect();
+        .unwrap_or_default();
+    let mut paths: Vec<String> =
+        names.into_iter().filter(|name| is_split_asset(name)).map(|name| format!("/pkg/{name}")).collect();
     paths.sort();
     serde_json::to_string(&paths).unwrap_or_else(|_| "[]".into())
 }
