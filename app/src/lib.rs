@@ -169,8 +169,12 @@ pub fn App() -> impl IntoView {
     }
 }
 
+/// The browser's entry point, exported by `app/web` (yinling-web) with
+/// `#[wasm_bindgen]`. Not exported from here: every wasm linking this crate
+/// (the phone store's browser tests too) would then carry the whole app and
+/// its imports of the split pages, which only `cargo leptos build --split`
+/// resolves.
 #[cfg(feature = "hydrate")]
-#[wasm_bindgen::prelude::wasm_bindgen]
 pub fn hydrate() {
     console_error_panic_hook::set_once();
     // As `leptos::mount::hydrate_lazy` (a page split out of the main module is
