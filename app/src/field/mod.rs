@@ -212,6 +212,39 @@ pub fn clear_draft(key: &'static str) {
     let _ = key;
 }
 
+/// Milliseconds since the epoch, now (0 on the server).
+pub fn now_ms() -> i64 {
+    #[cfg(feature = "hydrate")]
+    {
+        js_sys::Date::now() as i64
+    }
+    #[cfg(not(feature = "hydrate"))]
+    {
+        0
+    }
+}
+
+/// The time a UUIDv7 was made (ms), e.g. when a record's creating op was
+/// recorded on the phone.
+pub fn uuid_ms(id: Uuid) -> i64 {
+    let b = id.as_bytes();
+    i64::from_be_bytes([0, 0, b[0], b[1], b[2], b[3], b[4], b[5]])
+}
+
+/// `11-22 09:05` in the phone's local time.
+pub fn when(ms: i64) -> String {
+    #[cfg(feature = "hydrate")]
+    {
+        let d = js_sys::Date::new(&wasm_bindgen::JsValue::from_f64(ms as f64));
+        format!("{:02}-{:02} {:02}:{:02}", d.get_month() + 1, d.get_date(), d.get_hours(), d.get_minutes())
+    }
+    #[cfg(not(feature = "hydrate"))]
+    {
+        let _ = ms;
+        String::new()
+    }
+}
+
 /// Local date `YYYY-MM-DD`, `days` from today.
 pub fn date_in(days: i64) -> String {
     #[cfg(feature = "hydrate")]
