@@ -27,6 +27,7 @@ use pages::{
     booking::{BookingPage, LookupPage, ReschedulePage},
     county::CountyPage,
     field::{FieldCase, FieldHome, FieldShell},
+    field_mediation::FieldMediation,
     field_visit::FieldVisit,
     landing::Landing,
     login::LoginPage,
@@ -114,6 +115,7 @@ pub fn App() -> impl IntoView {
                 <ParentRoute path=path!("/field") view=FieldShell>
                     <Route path=path!("") view=FieldHome/>
                     <Route path=path!("cases/:id") view=FieldCase/>
+                    <Route path=path!("cases/:id/mediation") view=FieldMediation/>
                     <Route path=path!("visits/new") view=FieldVisit/>
                     <Route path=path!("*rest") view=FieldHome/>
                 </ParentRoute>

@@ -186,7 +186,7 @@ pub fn dismiss(op_id: String) {
 }
 
 /// A form's unsaved input, kept on the phone as the envoy types.
-pub async fn load_draft(key: &'static str) -> Option<String> {
+pub async fn load_draft(key: &str) -> Option<String> {
     #[cfg(feature = "hydrate")]
     {
         engine::load_draft(key).await
@@ -198,16 +198,18 @@ pub async fn load_draft(key: &'static str) -> Option<String> {
     }
 }
 
-pub fn save_draft(key: &'static str, text: String) {
+pub fn save_draft(key: impl Into<String>, text: String) {
+    let key: String = key.into();
     #[cfg(feature = "hydrate")]
-    leptos::task::spawn_local(engine::save_draft(key, Some(text)));
+    leptos::task::spawn_local(async move { engine::save_draft(&key, Some(text)).await });
     #[cfg(not(feature = "hydrate"))]
     let _ = (key, text);
 }
 
-pub fn clear_draft(key: &'static str) {
+pub fn clear_draft(key: impl Into<String>) {
+    let key: String = key.into();
     #[cfg(feature = "hydrate")]
-    leptos::task::spawn_local(engine::save_draft(key, None));
+    leptos::task::spawn_local(async move { engine::save_draft(&key, None).await });
     #[cfg(not(feature = "hydrate"))]
     let _ = key;
 }

@@ -100,7 +100,7 @@ async fn load_profile(profile: RwSignal<Profile>) {
     profile.set(remembered.map(Profile::Ready).unwrap_or(Profile::NeedLogin));
 }
 
-fn current_me() -> Option<Me> {
+pub(crate) fn current_me() -> Option<Me> {
     match expect_context::<FieldProfile>().0.get() {
         Profile::Ready(me) => Some(me),
         _ => None,

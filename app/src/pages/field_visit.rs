@@ -55,7 +55,7 @@ fn door_label(unit: i64, floor: i64, door: i64) -> String {
 }
 
 /// Big buttons for picking one value; the chosen one is pressed.
-fn choices<T: Clone + PartialEq + Send + Sync + 'static>(
+pub(crate) fn choices<T: Clone + PartialEq + Send + Sync + 'static>(
     name: &'static str,
     items: Vec<(T, String)>,
     chosen: impl Fn() -> Option<T> + Send + Sync + Copy + 'static,

@@ -2,6 +2,7 @@ pub mod book;
 pub mod booking;
 pub mod county;
 pub mod field;
+pub mod field_mediation;
 pub mod field_timeline;
 pub mod field_visit;
 pub mod landing;
