@@ -28,6 +28,7 @@ use pages::{
     county::CountyPage,
     field::{FieldCase, FieldHome, FieldShell},
     field_mediation::FieldMediation,
+    field_points::FieldPoints,
     field_visit::FieldVisit,
     landing::Landing,
     login::LoginPage,
@@ -116,6 +117,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("") view=FieldHome/>
                     <Route path=path!("cases/:id") view=FieldCase/>
                     <Route path=path!("cases/:id/mediation") view=FieldMediation/>
+                    <Route path=path!("points") view=FieldPoints/>
                     <Route path=path!("visits/new") view=FieldVisit/>
                     <Route path=path!("*rest") view=FieldHome/>
                 </ParentRoute>

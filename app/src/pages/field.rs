@@ -117,6 +117,7 @@ pub fn FieldHome() -> impl IntoView {
         })}
         <SyncBar/>
         <p><a class="btn btn-primary btn-block" id="new-visit" href="/field/visits/new">"登记走访"</a></p>
+        <p><a class="btn btn-block" id="my-points" href="/field/points">"我的积分"</a></p>
         <Quarantined/>
         <DueToday/>
         <MyCases/>
