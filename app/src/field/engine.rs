@@ -431,6 +431,9 @@ async fn sync_once(p: &Rc<Phone>) -> bool {
                 }
                 refresh(p);
                 if !page.has_more {
+                    // Records are in: their photos' bytes may follow.
+                    let synced = |id: Uuid| with_state(|s| !s.outbox.unsent_ops().any(|o| o.record_id == id)).unwrap_or(false);
+                    super::photo::upload_pending(&p.db, synced).await;
                     return true;
                 }
             }
@@ -439,6 +442,14 @@ async fn sync_once(p: &Rc<Phone>) -> bool {
                 return false;
             }
         }
+    }
+}
+
+/// Where to show a photo from.
+pub async fn photo_url(id: Uuid) -> String {
+    match phone() {
+        Some(p) => super::photo::url(&p.db, id).await,
+        None => format!("/api/v1/photos/{id}"),
     }
 }
 

@@ -7,6 +7,8 @@
 #[cfg(feature = "hydrate")]
 pub mod engine;
 #[cfg(feature = "hydrate")]
+pub mod photo;
+#[cfg(feature = "hydrate")]
 pub mod store;
 
 use leptos::prelude::*;
@@ -144,6 +146,18 @@ pub async fn save(changes: Vec<Change>, photos: Vec<(Uuid, PhotoBlob)>) -> Resul
     {
         let _ = (changes, photos);
         Err(String::new())
+    }
+}
+
+/// Where to show a photo from (the phone's copy, else the server's).
+pub async fn photo_url(id: Uuid) -> String {
+    #[cfg(feature = "hydrate")]
+    {
+        engine::photo_url(id).await
+    }
+    #[cfg(not(feature = "hydrate"))]
+    {
+        format!("/api/v1/photos/{id}")
     }
 }
 

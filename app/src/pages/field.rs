@@ -15,6 +15,7 @@ use crate::{
 };
 use leptos::prelude::*;
 use leptos_router::{components::Outlet, hooks::use_params_map};
+use super::field_photos::{pending_photos, photo_changes, PhotoPicker, PhotoStrip};
 use super::field_timeline::{person, step_entry, Timeline};
 use yinling_protocol::{schema, FieldValue, RecordKind, RecordState};
 
@@ -479,8 +480,43 @@ fn CaseView(case: RecordState) -> impl IntoView {
         {move || message.get().map(|(ok, m)| view! {
             <p class=if ok { "ok" } else { "error" } role="status" id="case-message">{m}</p>
         })}
+        <h2>"照片"</h2>
+        <PhotoStrip owner=id/>
+        <CasePhotos case_id=id/>
         {is_dispute.then(|| view! { <MediationLink case_id=id/> })}
         <Timeline case=case.clone() me/>
+    }
+}
+
+/// Photos taken for the case, saved with a timeline entry.
+#[component]
+fn CasePhotos(case_id: uuid::Uuid) -> impl IntoView {
+    let photos = pending_photos();
+    let message = RwSignal::new(None::<(bool, String)>);
+    let save = move |_| {
+        let list = photos.get_untracked();
+        if list.is_empty() {
+            return;
+        }
+        let n = list.len();
+        let (mut changes, blobs) = photo_changes(list, "case", case_id);
+        changes.push(step_entry(case_id, "note", format!("添加照片 {n} 张")));
+        leptos::task::spawn_local(async move {
+            match crate::field::save(changes, blobs).await {
+                Ok(()) => {
+                    photos.set(Vec::new());
+                    message.set(Some((true, "照片已保存在本机".into())));
+                }
+                Err(e) => message.set(Some((false, e))),
+            }
+        });
+    };
+    view! {
+        <PhotoPicker photos id="case-photo"/>
+        {move || (!photos.with(Vec::is_empty)).then(|| view! {
+            <button type="button" class="btn btn-primary" id="save-case-photos" on:click=save>"保存照片"</button>
+        })}
+        {move || message.get().map(|(ok, m)| view! { <p class=if ok { "ok" } else { "error" } role="status">{m}</p> })}
     }
 }
 

@@ -3,6 +3,7 @@ pub mod booking;
 pub mod county;
 pub mod field;
 pub mod field_mediation;
+pub mod field_photos;
 pub mod field_points;
 pub mod field_timeline;
 pub mod field_visit;
