@@ -182,7 +182,8 @@ pub const PARTY_ROLE: &[Choice] = &[
 
 /// Written agreements are signed on screen; oral ones are recorded as such
 /// (人民调解法 第二十八条).
-pub const AGREEMENT_FORM: &[Choice] = &[c("written", "书面协议", "Written agreement"), c("oral", "口头协议", "Oral agreement")];
+pub const AGREEMENT_FORM: &[Choice] =
+    &[c("written", "书面协议", "Written agreement"), c("oral", "口头协议", "Oral agreement")];
 
 pub const SIGNER_ROLE: &[Choice] = &[c("party", "当事人", "Party"), c("mediator", "调解员", "Mediator")];
 
@@ -641,8 +642,12 @@ mod tests {
         assert_eq!(missing.unwrap_err().zh, "“当事人”填写有误：第2项缺少“已告知权利义务”");
         let long = mediation(json!({"parties": [party(json!("长".repeat(51)))]})).unwrap_err();
         assert!(long.zh.starts_with("“当事人”填写有误：第1项“姓名”填写有误"), "{}", long.zh);
-        assert!(mediation(json!({"parties": [{"name": "x", "role": "judge", "informed": true, "consented": true}]})).is_err());
-        assert!(mediation(json!({"parties": [{"name": "x", "role": "other", "informed": true, "consented": true, "age": 3}]})).is_err());
+        assert!(mediation(json!({"parties": [{"name": "x", "role": "judge", "informed": true, "consented": true}]}))
+            .is_err());
+        assert!(mediation(
+            json!({"parties": [{"name": "x", "role": "other", "informed": true, "consented": true, "age": 3}]})
+        )
+        .is_err());
         assert!(mediation(json!({"parties": ["王阿姨"]})).is_err());
 
         let sig = |path: &str| json!([{"signer": "王阿姨", "role": "party", "path": path, "signed_at": 1_700_000_000_000i64}]);
@@ -665,7 +670,10 @@ mod tests {
         assert!(check(oral).is_ok());
         let written = json!({"status": "succeeded", "terms": "楼上修好水管", "agreement_form": "written"});
         assert_eq!(check(written).unwrap_err().zh, "缺少必填项“签名”");
-        assert_eq!(check(json!({"status": "referred", "referred_to": " "})).unwrap_err().field.as_deref(), Some("referred_to"));
+        assert_eq!(
+            check(json!({"status": "referred", "referred_to": " "})).unwrap_err().field.as_deref(),
+            Some("referred_to")
+        );
     }
 
     #[test]

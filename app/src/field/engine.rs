@@ -432,7 +432,8 @@ async fn sync_once(p: &Rc<Phone>) -> bool {
                 refresh(p);
                 if !page.has_more {
                     // Records are in: their photos' bytes may follow.
-                    let synced = |id: Uuid| with_state(|s| !s.outbox.unsent_ops().any(|o| o.record_id == id)).unwrap_or(false);
+                    let synced =
+                        |id: Uuid| with_state(|s| !s.outbox.unsent_ops().any(|o| o.record_id == id)).unwrap_or(false);
                     super::photo::upload_pending(&p.db, synced).await;
                     return true;
                 }

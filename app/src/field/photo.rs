@@ -38,8 +38,7 @@ pub async fn shrink(file: &Blob) -> Result<Shrunk, String> {
         window.document().ok_or("no document")?.create_element("canvas").map_err(err)?.unchecked_into();
     canvas.set_width(tw as u32);
     canvas.set_height(th as u32);
-    let ctx: CanvasRenderingContext2d =
-        canvas.get_context("2d").map_err(err)?.ok_or("no 2d context")?.unchecked_into();
+    let ctx: CanvasRenderingContext2d = canvas.get_context("2d").map_err(err)?.ok_or("no 2d context")?.unchecked_into();
     ctx.draw_image_with_image_bitmap_and_dw_and_dh(&bitmap, 0.0, 0.0, tw, th).map_err(err)?;
     bitmap.close();
     let blob = to_jpeg(&canvas).await?;
@@ -56,7 +55,9 @@ async fn to_jpeg(canvas: &HtmlCanvasElement) -> Result<Blob, String> {
         done = Some(cb);
     });
     let cb = done.ok_or("no callback")?;
-    canvas.to_blob_with_type_and_encoder_options(cb.unchecked_ref(), "image/jpeg", &JsValue::from_f64(QUALITY)).map_err(err)?;
+    canvas
+        .to_blob_with_type_and_encoder_options(cb.unchecked_ref(), "image/jpeg", &JsValue::from_f64(QUALITY))
+        .map_err(err)?;
     let blob = JsFuture::from(promise).await.map_err(err)?;
     blob.dyn_into::<Blob>().map_err(|_| "照片处理失败，请再拍一次。".to_string())
 }
@@ -69,9 +70,8 @@ pub async fn bytes_of(blob: &Blob) -> Result<Vec<u8>, String> {
 async fn sha256_hex(bytes: &[u8]) -> Result<String, String> {
     let subtle = web_sys::window().ok_or("no window")?.crypto().map_err(err)?.subtle();
     let data = Uint8Array::from(bytes);
-    let digest = JsFuture::from(subtle.digest_with_str_and_buffer_source("SHA-256", &data).map_err(err)?)
-        .await
-        .map_err(err)?;
+    let digest =
+        JsFuture::from(subtle.digest_with_str_and_buffer_source("SHA-256", &data).map_err(err)?).await.map_err(err)?;
     Ok(Uint8Array::new(&digest).to_vec().iter().map(|b| format!("{b:02x}")).collect())
 }
 

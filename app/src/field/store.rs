@@ -180,7 +180,12 @@ impl PhoneDb {
     /// Save what one user action recorded, atomically: the outbox entries,
     /// the bytes of the photos they add (by photo record id, marked not yet
     /// uploaded) and the clock.
-    pub async fn save_ops(&self, entries: &[OutboxEntry], photos: &[(Uuid, web_sys::Blob)], clock: &HlcClock) -> Result<()> {
+    pub async fn save_ops(
+        &self,
+        entries: &[OutboxEntry],
+        photos: &[(Uuid, web_sys::Blob)],
+        clock: &HlcClock,
+    ) -> Result<()> {
         let stores: &[&str] = if photos.is_empty() { &["outbox", "meta"] } else { &["outbox", "meta", "photos"] };
         let tx = self.db.transaction(stores, TransactionMode::ReadWrite)?;
         let outbox = tx.store("outbox")?;

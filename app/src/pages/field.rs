@@ -6,6 +6,8 @@
 //! itself is drawn only after hydration, from data on the phone, so a cached
 //! shell hydrates without mismatch whatever deep link it was opened at.
 
+use super::field_photos::{pending_photos, photo_changes, PhotoPicker, PhotoStrip};
+use super::field_timeline::{person, step_entry, Timeline};
 use crate::{
     components::frame::Frame,
     field::field_data,
@@ -15,8 +17,6 @@ use crate::{
 };
 use leptos::prelude::*;
 use leptos_router::{components::Outlet, hooks::use_params_map};
-use super::field_photos::{pending_photos, photo_changes, PhotoPicker, PhotoStrip};
-use super::field_timeline::{person, step_entry, Timeline};
 use yinling_protocol::{schema, FieldValue, RecordKind, RecordState};
 
 #[derive(Clone, Debug, PartialEq)]
@@ -526,11 +526,14 @@ fn MediationLink(case_id: uuid::Uuid) -> impl IntoView {
     let href = format!("/field/cases/{case_id}/mediation");
     move || {
         let key = case_id.to_string();
-        let found = crate::field::records_where(RecordKind::Mediation, |m| m.str_value("case_id") == Some(key.as_str()))
-            .into_iter()
-            .next();
+        let found =
+            crate::field::records_where(RecordKind::Mediation, |m| m.str_value("case_id") == Some(key.as_str()))
+                .into_iter()
+                .next();
         let label = match found.as_ref().and_then(|m| m.str_value("status")) {
-            Some(s) => format!("调解记录（{}）", schema::choice(RecordKind::Mediation, "status", s).map_or("", |c| c.zh)),
+            Some(s) => {
+                format!("调解记录（{}）", schema::choice(RecordKind::Mediation, "status", s).map_or("", |c| c.zh))
+            }
             None => "开始调解".into(),
         };
         view! {

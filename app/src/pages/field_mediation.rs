@@ -105,12 +105,14 @@ impl Form {
 
     /// Every field as it goes on the wire; empty text is "not set".
     fn values(&self) -> Vec<(&'static str, FieldValue)> {
-        let text = |s: &str| if s.trim().is_empty() { FieldValue::Null } else { FieldValue::String(s.trim().to_string()) };
+        let text =
+            |s: &str| if s.trim().is_empty() { FieldValue::Null } else { FieldValue::String(s.trim().to_string()) };
         let parties: Vec<FieldValue> = self
             .parties
             .iter()
             .map(|p| {
-                let mut o = json!({"name": p.name.trim(), "role": p.role, "informed": p.informed, "consented": p.consented});
+                let mut o =
+                    json!({"name": p.name.trim(), "role": p.role, "informed": p.informed, "consented": p.consented});
                 if !p.phone.trim().is_empty() {
                     o["phone"] = json!(p.phone.trim());
                 }
@@ -139,8 +141,12 @@ impl Form {
 
     /// Who must sign a written agreement: every party, then the mediator.
     fn signers(&self, mediator: &str) -> Vec<(String, &'static str)> {
-        let mut out: Vec<(String, &'static str)> =
-            self.parties.iter().filter(|p| !p.name.trim().is_empty()).map(|p| (p.name.trim().to_string(), "party")).collect();
+        let mut out: Vec<(String, &'static str)> = self
+            .parties
+            .iter()
+            .filter(|p| !p.name.trim().is_empty())
+            .map(|p| (p.name.trim().to_string(), "party"))
+            .collect();
         out.push((mediator.to_string(), "mediator"));
         out
     }
@@ -250,10 +256,13 @@ fn Editor(case_id: Uuid) -> impl IntoView {
     }
 
     let title = case.as_ref().and_then(|c| c.str_value("title")).unwrap_or_default().to_string();
-    let handlers: Vec<FieldValue> =
-        case.as_ref().map(|c| c.handlers.iter().map(|h| FieldValue::String(h.to_string())).collect()).unwrap_or_default();
+    let handlers: Vec<FieldValue> = case
+        .as_ref()
+        .map(|c| c.handlers.iter().map(|h| FieldValue::String(h.to_string())).collect())
+        .unwrap_or_default();
     let save = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
+        message.set(None);
         let f = form.get_untracked();
         if let Err(e) = f.check(&my_name()) {
             message.set(Some((false, e)));
@@ -264,8 +273,11 @@ fn Editor(case_id: Uuid) -> impl IntoView {
         let id = match med_id.get_untracked() {
             Some(id) => {
                 let old = before.clone().unwrap_or_default().values();
-                let changed: Vec<(&str, FieldValue)> =
-                    f.values().into_iter().filter(|(k, v)| old.iter().find(|(o, _)| o == k).map(|(_, ov)| ov) != Some(v)).collect();
+                let changed: Vec<(&str, FieldValue)> = f
+                    .values()
+                    .into_iter()
+                    .filter(|(k, v)| old.iter().find(|(o, _)| o == k).map(|(_, ov)| ov) != Some(v))
+                    .collect();
                 if changed.is_empty() {
                     message.set(Some((true, "没有改动，已是最新".into())));
                     return;
@@ -598,7 +610,8 @@ fn Sessions(mediation_id: Uuid, case_id: Uuid) -> impl IntoView {
     let me = my_id();
     let list = move || {
         let key = mediation_id.to_string();
-        let mut s = field::records_where(RecordKind::MediationSession, |r| r.str_value("mediation_id") == Some(key.as_str()));
+        let mut s =
+            field::records_where(RecordKind::MediationSession, |r| r.str_value("mediation_id") == Some(key.as_str()));
         s.sort_by_key(|r| r.value("held_at").and_then(FieldValue::as_i64));
         s
     };

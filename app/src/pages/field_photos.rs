@@ -69,7 +69,13 @@ pub fn PhotoPicker(photos: PendingPhotos, #[prop(default = "photo-input")] id: &
                         Ok(s) => {
                             let url = web_sys::Url::create_object_url_with_blob(&s.blob).unwrap_or_default();
                             photos.update(|list| {
-                                list.push(Pending { id: field::new_id(), blob: s.blob, size: s.size, sha256: s.sha256, url })
+                                list.push(Pending {
+                                    id: field::new_id(),
+                                    blob: s.blob,
+                                    size: s.size,
+                                    sha256: s.sha256,
+                                    url,
+                                })
                             });
                             error.set(None);
                         }

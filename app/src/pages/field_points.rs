@@ -15,7 +15,12 @@ pub const PER_MEDIATION: u32 = 5;
 pub const PER_VISIT: u32 = 1;
 
 /// One line of the points list: what, and how many points.
-pub fn points_of(me: Uuid, cases: &[RecordState], mediations: &[RecordState], visits: &[RecordState]) -> Vec<(String, u32)> {
+pub fn points_of(
+    me: Uuid,
+    cases: &[RecordState],
+    mediations: &[RecordState],
+    visits: &[RecordState],
+) -> Vec<(String, u32)> {
     let mut out = Vec::new();
     for c in cases {
         let done = matches!(c.str_value("status"), Some(case_status::RESOLVED | case_status::FOLLOW_UP));
@@ -23,10 +28,9 @@ pub fn points_of(me: Uuid, cases: &[RecordState], mediations: &[RecordState], vi
             out.push((format!("办结事项：{}", c.str_value("title").unwrap_or_default()), PER_CASE));
         }
     }
-    let succeeded = mediations
-        .iter()
-        .filter(|m| m.handlers.contains(&me) && m.str_value("status") == Some("succeeded"))
-        .count() as u32;
+    let succeeded =
+        mediations.iter().filter(|m| m.handlers.contains(&me) && m.str_value("status") == Some("succeeded")).count()
+            as u32;
     if succeeded > 0 {
         out.push((format!("调解成功 {succeeded} 件"), succeeded * PER_MEDIATION));
     }

@@ -32,7 +32,10 @@ pub fn person(id: Uuid, me: Option<Uuid>) -> String {
         return "我".into();
     }
     let key = id.to_string();
-    field_data().envoys.with(|e| e.iter().find(|(i, _)| *i == key).map(|(_, n)| n.clone())).unwrap_or_else(|| "工作人员".into())
+    field_data()
+        .envoys
+        .with(|e| e.iter().find(|(i, _)| *i == key).map(|(_, n)| n.clone()))
+        .unwrap_or_else(|| "工作人员".into())
 }
 
 #[component]
@@ -51,7 +54,13 @@ pub fn Timeline(case: RecordState, me: Option<Uuid>) -> impl IntoView {
                         .and_then(|t| schema::choice(RecordKind::TimelineEntry, "entry_type", t))
                         .map_or("", |c| c.zh)
                         .to_string();
-                    (at, kind, e.str_value("text").unwrap_or_default().to_string(), e.created_by, field::is_waiting(e.id))
+                    (
+                        at,
+                        kind,
+                        e.str_value("text").unwrap_or_default().to_string(),
+                        e.created_by,
+                        field::is_waiting(e.id),
+                    )
                 })
                 .collect();
         list.sort_by_key(|e| e.0);

@@ -105,10 +105,17 @@ pub async fn upload_photo(
 
 /// `GET /api/v1/photos/{id}`: a photo the caller may see.
 #[instrument(skip_all)]
-pub async fn photo(State(state): State<AppState>, MaybePrincipal(who): MaybePrincipal, Path(id): Path<String>) -> Response {
+pub async fn photo(
+    State(state): State<AppState>,
+    MaybePrincipal(who): MaybePrincipal,
+    Path(id): Path<String>,
+) -> Response {
     use axum::http::header;
     match sync::photos::download(&state, who.as_ref(), &id).await {
-        Ok(bytes) => ([(header::CONTENT_TYPE, "image/jpeg"), (header::CACHE_CONTROL, "private, max-age=31536000, immutable")], bytes)
+        Ok(bytes) => (
+            [(header::CONTENT_TYPE, "image/jpeg"), (header::CACHE_CONTROL, "private, max-age=31536000, immutable")],
+            bytes,
+        )
             .into_response(),
         Err(e) => e.into_response(),
     }

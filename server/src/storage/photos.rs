@@ -11,8 +11,14 @@ use sqlx::Row;
 #[async_trait]
 pub trait PhotoStore {
     /// Keep a photo's bytes; false if they were already kept.
-    async fn put_photo_bytes(&self, id: &str, station_id: &str, bytes: &[u8], by: &str, now_ms: i64)
-        -> StoreResult<bool>;
+    async fn put_photo_bytes(
+        &self,
+        id: &str,
+        station_id: &str,
+        bytes: &[u8],
+        by: &str,
+        now_ms: i64,
+    ) -> StoreResult<bool>;
     async fn photo_bytes(&self, id: &str) -> StoreResult<Option<Vec<u8>>>;
 }
 
