@@ -43,7 +43,7 @@ impl Fnv128 {
 pub fn write_canonical(v: &Value, out: &mut String) {
     match v {
         Value::Null | Value::Bool(_) | Value::Number(_) => out.push_str(&v.to_string()),
-        Value::String(s) => out.push_str(&Value::String(s.clone()).to_string()),
+        Value::String(s) => write_canonical_str(s, out),
         Value::Array(items) => {
             out.push('[');
             for (i, item) in items.iter().enumerate() {
@@ -62,12 +62,21 @@ pub fn write_canonical(v: &Value, out: &mut String) {
                 if i > 0 {
                     out.push(',');
                 }
-                out.push_str(&Value::String(k.clone()).to_string());
+                write_canonical_str(k, out);
                 out.push(':');
                 write_canonical(&map[k], out);
             }
             out.push('}');
         }
+    }
+}
+
+/// Append a string as JSON (quoted and escaped as serde_json writes it).
+pub fn write_canonical_str(s: &str, out: &mut String) {
+    match serde_json::to_string(s) {
+        Ok(quoted) => out.push_str(&quoted),
+        // Serializing a `str` cannot fail.
+        Err(_) => out.push_str("\"\""),
     }
 }
 

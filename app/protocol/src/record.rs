@@ -7,6 +7,8 @@ use uuid::Uuid;
 
 use crate::hlc::Hlc;
 
+pub mod compact;
+
 /// A field value as it travels on the wire (validated by `schema`).
 pub type FieldValue = serde_json::Value;
 
@@ -111,7 +113,27 @@ pub struct FieldState {
 }
 
 /// The whole state of one record: what the server stores and pull returns.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+///
+/// JSON (see [`compact`]): the field values as a plain object, and the
+/// `(rev, hlc, author)` stamps that set them listed once each — a create
+/// sets every field with one stamp, so it is written once instead of once
+/// per field:
+///
+/// ```json
+/// {"kind":"visit","id":"…","station_id":"…",
+///  "fields":{"met":true,"note":"…"},
+///  "stamps":[[7,1759280400000,0,"0123456789abcdef","<author uuid>"]],
+///  "stamp_of":{"note":1},
+///  "deleted":false,"rev":7,"created_op":"…","created_by":"…","created_hash":"…","handlers":[]}
+/// ```
+///
+/// A stamp is `[rev, hlc.wall_ms, hlc.counter, hlc.node as 16 hex digits,
+/// author]` (the node is a u64, which JavaScript numbers cannot hold);
+/// `stamp_of` names the fields whose stamp is not `stamps[0]` and is left
+/// out when there are none. The older form, `"fields":{name:{"value",
+/// "rev","hlc","author"}}` without `stamps`, is still read: phones keep
+/// pulled records in IndexedDB and databases hold rows written before.
+#[derive(Debug, Clone, PartialEq)]
 pub struct RecordState {
     pub kind: RecordKind,
     pub id: Uuid,
