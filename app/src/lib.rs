@@ -28,6 +28,8 @@ use pages::{
     booking::{BookingPage, LookupPage, ReschedulePage},
     county::CountyPage,
     field::{FieldCase, FieldHome, FieldShell},
+    field_mediation::FieldMediation,
+    field_points::FieldPoints,
     field_visit::FieldVisit,
     landing::Landing,
     login::LoginPage,
@@ -161,6 +163,8 @@ pub fn App() -> impl IntoView {
                 <ParentRoute path=path!("/field") view=FieldShell>
                     <Route path=path!("") view=FieldHome/>
                     <Route path=path!("cases/:id") view=FieldCase/>
+                    <Route path=path!("cases/:id/mediation") view=FieldMediation/>
+                    <Route path=path!("points") view=FieldPoints/>
                     <Route path=path!("visits/new") view=FieldVisit/>
                     <Route path=path!("*rest") view=FieldHome/>
                 </ParentRoute>

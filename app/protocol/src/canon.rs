@@ -39,43 +39,65 @@ impl Fnv128 {
     }
 }
 
-/// Append the canonical JSON form of `v` (sorted object keys, no whitespace).
-pub fn write_canonical(v: &Value, out: &mut String) {
+/// Write the canonical JSON form of `v` (sorted object keys, no whitespace)
+/// to `out`: a buffer, or a hasher (see [`HashWriter`]) so nothing is built.
+pub fn write_canonical<W: std::io::Write>(v: &Value, out: &mut W) -> std::io::Result<()> {
     match v {
-        Value::Null | Value::Bool(_) | Value::Number(_) => out.push_str(&v.to_string()),
-        Value::String(s) => out.push_str(&Value::String(s.clone()).to_string()),
+        Value::Null | Value::Bool(_) | Value::Number(_) | Value::String(_) => {
+            serde_json::to_writer(&mut *out, v).map_err(std::io::Error::other)
+        }
         Value::Array(items) => {
-            out.push('[');
+            out.write_all(b"[")?;
             for (i, item) in items.iter().enumerate() {
                 if i > 0 {
-                    out.push(',');
+                    out.write_all(b",")?;
                 }
-                write_canonical(item, out);
+                write_canonical(item, out)?;
             }
-            out.push(']');
+            out.write_all(b"]")
         }
         Value::Object(map) => {
             let mut keys: Vec<&String> = map.keys().collect();
             keys.sort();
-            out.push('{');
+            out.write_all(b"{")?;
             for (i, k) in keys.into_iter().enumerate() {
                 if i > 0 {
-                    out.push(',');
+                    out.write_all(b",")?;
                 }
-                out.push_str(&Value::String(k.clone()).to_string());
-                out.push(':');
-                write_canonical(&map[k], out);
+                write_canonical_str(k, out)?;
+                out.write_all(b":")?;
+                write_canonical(&map[k], out)?;
             }
-            out.push('}');
+            out.write_all(b"}")
         }
     }
 }
 
+/// Write a string as JSON (quoted and escaped as serde_json writes it).
+pub fn write_canonical_str<W: std::io::Write>(s: &str, out: &mut W) -> std::io::Result<()> {
+    serde_json::to_writer(out, s).map_err(std::io::Error::other)
+}
+
 /// Canonical JSON text of a value.
 pub fn canonical(v: &Value) -> String {
-    let mut s = String::new();
-    write_canonical(v, &mut s);
-    s
+    let mut buf = Vec::new();
+    // Writing to a Vec cannot fail, and serde_json writes UTF-8.
+    let _ = write_canonical(v, &mut buf);
+    String::from_utf8(buf).unwrap_or_default()
+}
+
+/// Feeds what is written straight into an [`Fnv128`].
+pub struct HashWriter<'a>(pub &'a mut Fnv128);
+
+impl std::io::Write for HashWriter<'_> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.write(buf);
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
 }
 
 /// A deterministic (version 8) uuid derived from some parts, e.g. conflict ids

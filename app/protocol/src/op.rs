@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use crate::canon::{write_canonical, Fnv128};
+use crate::canon::{write_canonical, write_canonical_str, Fnv128, HashWriter};
 use crate::hlc::Hlc;
 use crate::record::{FieldValue, RecordKind};
 
@@ -63,19 +63,28 @@ impl FieldChange {
 /// author, device or HLC, so an identical re-issued create hashes the same).
 /// 32 lowercase hex digits.
 pub fn create_content_hash(kind: RecordKind, station_id: Uuid, fields: &BTreeMap<String, FieldValue>) -> String {
-    let mut text = String::new();
-    text.push_str(kind.code());
-    text.push('\n');
-    text.push_str(&station_id.to_string());
-    text.push('\n');
-    let mut obj = serde_json::Map::new();
-    for (k, v) in fields {
-        obj.insert(k.clone(), v.clone());
-    }
-    write_canonical(&FieldValue::Object(obj), &mut text);
     let mut h = Fnv128::default();
-    h.write(text.as_bytes());
+    h.write(kind.code().as_bytes());
+    h.write(b"\n");
+    h.write(station_id.hyphenated().encode_lower(&mut Uuid::encode_buffer()).as_bytes());
+    h.write(b"\n");
+    // The canonical form of `fields` as an object, hashed as it is written
+    // (the map is already in key order); hashing cannot fail.
+    let _ = write_fields(fields, &mut HashWriter(&mut h));
     format!("{:032x}", h.finish())
+}
+
+fn write_fields(fields: &BTreeMap<String, FieldValue>, out: &mut impl std::io::Write) -> std::io::Result<()> {
+    out.write_all(b"{")?;
+    for (i, (k, v)) in fields.iter().enumerate() {
+        if i > 0 {
+            out.write_all(b",")?;
+        }
+        write_canonical_str(k, out)?;
+        out.write_all(b":")?;
+        write_canonical(v, out)?;
+    }
+    out.write_all(b"}")
 }
 
 impl Op {
@@ -135,6 +144,17 @@ mod tests {
         assert_eq!(a, b);
         assert_eq!(a.len(), 32);
         assert!(a != c && a != d && a != e);
+    }
+
+    #[test]
+    fn hash_is_stable_across_releases() {
+        // Stored with every record and compared forever: this value was
+        // computed by the original implementation (FNV-128 of "kind\nstation\n"
+        // + canonical JSON of the fields) and must never change.
+        let station = Uuid::from_u128(0x0123_4567_89ab_cdef_0123_4567_89ab_cdef);
+        let f = fields(json!({"title": "漏水\"\\\n\u{1}", "n": 1.5, "big": 12345678901234567890u64, "neg": -3,
+            "z": [{"b": 1, "a": null}, true], "a": "上午入户走访"}));
+        assert_eq!(create_content_hash(RecordKind::Case, station, &f), "d79fc3f07ea1ae2784c643fa5c94887c");
     }
 
     #[test]

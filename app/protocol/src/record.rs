@@ -7,6 +7,8 @@ use uuid::Uuid;
 
 use crate::hlc::Hlc;
 
+pub mod compact;
+
 /// A field value as it travels on the wire (validated by `schema`).
 pub type FieldValue = serde_json::Value;
 
@@ -50,6 +52,18 @@ impl RecordKind {
     /// updated, so they can never conflict.
     pub fn is_append_only(self) -> bool {
         matches!(self, RecordKind::Visit | RecordKind::TimelineEntry | RecordKind::MediationSession | RecordKind::Photo)
+    }
+
+    /// Records with handlers: a case (creator + assignees) and mediation
+    /// records (creator + mediators). Envoys change them only as handlers.
+    pub fn has_handlers(self) -> bool {
+        matches!(self, RecordKind::Case | RecordKind::Mediation | RecordKind::MediationSession)
+    }
+
+    /// Mediation records are seen only by their handlers and the station's
+    /// staff, not by every envoy of the station.
+    pub fn is_confidential(self) -> bool {
+        matches!(self, RecordKind::Mediation | RecordKind::MediationSession)
     }
 
     /// The wire code (same as the serde name).
@@ -99,7 +113,27 @@ pub struct FieldState {
 }
 
 /// The whole state of one record: what the server stores and pull returns.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+///
+/// JSON (see [`compact`]): the field values as a plain object, and the
+/// `(rev, hlc, author)` stamps that set them listed once each — a create
+/// sets every field with one stamp, so it is written once instead of once
+/// per field:
+///
+/// ```json
+/// {"kind":"visit","id":"…","station_id":"…",
+///  "fields":{"met":true,"note":"…"},
+///  "stamps":[[7,1759280400000,0,"0123456789abcdef","<author uuid>"]],
+///  "stamp_of":{"note":1},
+///  "deleted":false,"rev":7,"created_op":"…","created_by":"…","created_hash":"…","handlers":[]}
+/// ```
+///
+/// A stamp is `[rev, hlc.wall_ms, hlc.counter, hlc.node as 16 hex digits,
+/// author]` (the node is a u64, which JavaScript numbers cannot hold);
+/// `stamp_of` names the fields whose stamp is not `stamps[0]` and is left
+/// out when there are none. The older form, `"fields":{name:{"value",
+/// "rev","hlc","author"}}` without `stamps`, is still read: phones keep
+/// pulled records in IndexedDB and databases hold rows written before.
+#[derive(Debug, Clone, PartialEq)]
 pub struct RecordState {
     pub kind: RecordKind,
     pub id: Uuid,
@@ -136,18 +170,22 @@ impl RecordState {
         self.fields.get(field).map_or(0, |f| f.rev)
     }
 
-    /// Recompute `handlers` from `created_by` and the `assignees` field.
+    /// Recompute `handlers`: the creator plus the ids listed in `assignees`
+    /// (cases) or `mediator_ids` (mediation records); empty for other kinds.
     pub fn recompute_handlers(&mut self) {
-        let mut handlers = Vec::new();
-        if self.kind == RecordKind::Case {
-            handlers.push(self.created_by);
-            if let Some(serde_json::Value::Array(items)) = self.value("assignees") {
-                for item in items {
-                    if let Some(id) = item.as_str().and_then(|s| Uuid::parse_str(s).ok()) {
-                        if !handlers.contains(&id) {
-                            handlers.push(id);
-                        }
-                    }
+        let list = match self.kind {
+            RecordKind::Case => "assignees",
+            RecordKind::Mediation | RecordKind::MediationSession => "mediator_ids",
+            _ => {
+                self.handlers.clear();
+                return;
+            }
+        };
+        let mut handlers = vec![self.created_by];
+        if let Some(serde_json::Value::Array(items)) = self.value(list) {
+            for id in items.iter().filter_map(|i| i.as_str().and_then(|s| Uuid::parse_str(s).ok())) {
+                if !handlers.contains(&id) {
+                    handlers.push(id);
                 }
             }
         }

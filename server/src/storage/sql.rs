@@ -23,7 +23,16 @@ impl SqliteStore {
             // FULL: a reply is only sent after the commit reached the disk.
             .synchronous(SqliteSynchronous::Full)
             .foreign_keys(true)
-            .busy_timeout(Duration::from_secs(10));
+            .busy_timeout(Duration::from_secs(10))
+            // Reads (a pull pages through every record) come from a mapping of
+            // the file instead of a read() per page, and a page cache per
+            // connection holds the hot b-tree pages. Durability is unchanged.
+            .pragma("mmap_size", "268435456")
+            .pragma("cache_size", "-16384")
+            .pragma("temp_store", "memory")
+            // A pull page (≤ 501 rows) crosses from the connection's thread
+            // in one go instead of 50 rows at a time, each a thread hand-off.
+            .row_buffer_size(1024);
         if let Some(parent) = opts.get_filename().parent() {
             if !parent.as_os_str().is_empty() {
                 std::fs::create_dir_all(parent)

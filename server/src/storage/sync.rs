@@ -14,7 +14,7 @@ use super::{sql::PgStore, sql::SqliteStore, AuditEntry, StoreError, StoreResult}
 use async_trait::async_trait;
 use serde::Serialize;
 use sqlx::Row;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use uuid::Uuid;
 use yinling_protocol::{
     decide,
@@ -147,14 +147,50 @@ fn from_json<T: serde::de::DeserializeOwned>(what: &str, s: &str) -> StoreResult
     serde_json::from_str(s).map_err(|e| corrupt(what, e))
 }
 
-/// `$from, $from+1, …` for `n` values: an IN list or a VALUES row.
-fn placeholders(from: usize, n: usize) -> String {
-    (from..from + n).map(|i| format!("${i}")).collect::<Vec<_>>().join(",")
+/// How a backend takes a batch's many values.
+///
+/// * SQLite: anonymous `?` parameters, one per value. (sqlx looks every
+///   parameter up by name; for `$n` names SQLite scans its name list each
+///   time, so hundreds of `$n` cost quadratic time, while `?` costs nothing.
+///   Parsing one JSON parameter with `json_each` was measured slower too.)
+/// * PostgreSQL: one JSON array parameter expanded in SQL, so the statement
+///   text is the same for every batch size.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Binds {
+    Anonymous,
+    JsonArray,
 }
 
-/// `($1,…,$w),($w+1,…)` for `rows` rows of `width` columns.
-fn value_rows(rows: usize, width: usize) -> String {
-    (0..rows).map(|r| format!("({})", placeholders(r * width + 1, width))).collect::<Vec<_>>().join(",")
+impl Binds {
+    /// `IN (…)` contents for `n` ids (bound with [`Binds::bind_ids`]).
+    fn in_list(self, n: usize) -> String {
+        match self {
+            Binds::Anonymous => vec!["?"; n].join(","),
+            Binds::JsonArray => "SELECT value FROM json_array_elements_text($1::json)".into(),
+        }
+    }
+}
+
+/// A JSON array of ids as text.
+fn id_list(ids: &[String]) -> String {
+    let mut out = String::with_capacity(2 + 39 * ids.len());
+    out.push('[');
+    for (i, id) in ids.iter().enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        out.push('"');
+        out.push_str(id);
+        out.push('"');
+    }
+    out.push(']');
+    out
+}
+
+/// `(?,…,?),(?,…)`: `rows` rows of `width` anonymous parameters.
+fn anonymous_rows(rows: usize, width: usize) -> String {
+    let row = format!("({})", vec!["?"; width].join(","));
+    vec![row.as_str(); rows].join(",")
 }
 
 /// ' uid1 uid2 ' so `LIKE '% uid %'` finds a handler; '' for no handlers.
@@ -170,7 +206,9 @@ fn handlers_column(state: &RecordState) -> String {
 /// Everything one batch writes, gathered while deciding.
 #[derive(Default)]
 struct BatchWrites {
-    records: HashMap<Uuid, RecordState>,
+    /// Changed records (their new states stay in the batch's `stored` map).
+    records: Vec<Uuid>,
+    changed: HashSet<Uuid>,
     results: Vec<(Uuid, String)>,
     conflicts: Vec<Conflict>,
     resolved: Vec<yinling_protocol::rules::ResolvedConflict>,
@@ -184,14 +222,17 @@ fn decide_batch(
     mut stored: HashMap<Uuid, RecordState>,
     mut prior: HashMap<Uuid, OpResult>,
     rev: &mut u64,
-) -> StoreResult<(Vec<OpResult>, BatchWrites)> {
+) -> StoreResult<(Vec<OpResult>, BatchWrites, HashMap<Uuid, RecordState>)> {
     let mut out = Vec::with_capacity(batch.ops.len());
     let mut w = BatchWrites::default();
     for (i, op) in batch.ops.iter().enumerate() {
         let d = decide(batch.caller, op, stored.get(&op.record_id), prior.get(&op.op_id), rev);
         if let Some(state) = d.record {
-            stored.insert(state.id, state.clone());
-            w.records.insert(state.id, state);
+            let id = state.id;
+            stored.insert(id, state);
+            if w.changed.insert(id) {
+                w.records.push(id);
+            }
         }
         w.conflicts.extend(d.conflicts);
         w.resolved.extend(d.resolved_conflicts);
@@ -204,7 +245,7 @@ fn decide_batch(
         }
         out.push(d.result);
     }
-    Ok((out, w))
+    Ok((out, w, stored))
 }
 
 /// The station a refused op is queued under: the caller's own, so staff of
@@ -215,21 +256,37 @@ fn rejection_station(caller: &Caller, op: &Op) -> Uuid {
 }
 
 /// The `json` column of every row whose id is in `ids`, for a query written
-/// as `SELECT … AS json FROM … WHERE id IN` (the list is appended).
+/// as `SELECT … AS json FROM … WHERE id IN` (the list follows).
 macro_rules! json_by_ids {
-    ($ex:expr, $select:literal, $ids:expr) => {{
+    ($ex:expr, $binds:expr, $select:literal, $ids:expr) => {{
         let ids: Vec<String> = $ids.map(|id: Uuid| id.to_string()).collect();
-        let sql = format!("{} ({})", $select, placeholders(1, ids.len()));
+        let sql = format!("{} ({})", $select, $binds.in_list(ids.len()));
         let mut q = sqlx::query(&sql);
-        for id in &ids {
-            q = q.bind(id);
+        match $binds {
+            Binds::Anonymous => {
+                for id in &ids {
+                    q = q.bind(id);
+                }
+            }
+            Binds::JsonArray => q = q.bind(id_list(&ids)),
         }
         q.fetch_all($ex).await?.iter().map(|row| row.try_get::<String, _>("json")).collect::<Result<Vec<_>, _>>()?
     }};
 }
 
+/// The rows of a batch write as one JSON array of arrays (one parameter).
+#[derive(Serialize)]
+struct RecordRow<'a>(String, &'a str, String, i64, bool, String, String);
+
+#[derive(Serialize)]
+struct ResultRow<'a>(String, &'a str);
+
+const RECORDS_UPSERT: &str = " ON CONFLICT (id) DO UPDATE SET kind = excluded.kind, \
+     station_id = excluded.station_id, rev = excluded.rev, deleted = excluded.deleted, \
+     handlers = excluded.handlers, state = excluded.state";
+
 macro_rules! sync_store {
-    ($store:ident, $row:ty) => {
+    ($store:ident, $row:ty, $binds:expr) => {
         impl $store {
             fn conflict_row(row: &$row) -> StoreResult<ConflictRow> {
                 Ok(ConflictRow {
@@ -257,64 +314,73 @@ macro_rules! sync_store {
         #[async_trait]
         impl SyncStore for $store {
             async fn push(&self, batch: &PushBatch<'_>, audit: Option<&AuditEntry>) -> StoreResult<Vec<OpResult>> {
-                let mut tx = self.pool.begin().await?;
-                // A write first: takes SQLite's write lock / PostgreSQL's row
-                // lock before anything is read, so the reads below are current.
-                let mut rev: u64 = sqlx::query("UPDATE sync_counter SET rev = rev WHERE id = 1 RETURNING rev")
-                    .fetch_one(&mut *tx)
-                    .await?
-                    .try_get::<i64, _>("rev")? as u64;
-                let start_rev = rev;
-
+                let sqlite = $binds == Binds::Anonymous;
                 let mut prior = HashMap::new();
                 let mut stored = HashMap::new();
-                if !batch.ops.is_empty() {
-                    let op_ids = batch.ops.iter().map(|op| op.op_id);
-                    for json in json_by_ids!(&mut *tx, "SELECT result AS json FROM op_results WHERE op_id IN", op_ids) {
-                        let r: OpResult = from_json("op result", &json)?;
-                        prior.insert(r.op_id, r);
-                    }
-                    let record_ids = batch.ops.iter().map(|op| op.record_id);
-                    for json in json_by_ids!(&mut *tx, "SELECT state AS json FROM records WHERE id IN", record_ids) {
-                        let s: RecordState = from_json("record", &json)?;
-                        stored.insert(s.id, s);
-                    }
-                }
-
-                let (results, w) = decide_batch(batch, stored, prior, &mut rev)?;
-
-                if !w.records.is_empty() {
+                let (mut tx, mut rev) = if sqlite {
+                    // SQLite: BEGIN IMMEDIATE takes the write lock before
+                    // anything is read; then the counter, the prior results
+                    // and the stored records come back in one round trip to
+                    // the connection's thread (each round trip is a thread
+                    // hand-off, and those add up on a busy machine).
+                    let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+                    let n = batch.ops.len();
                     let sql = format!(
-                        "INSERT INTO records (id, kind, station_id, rev, deleted, handlers, state) VALUES {} \
-                         ON CONFLICT (id) DO UPDATE SET kind = excluded.kind, station_id = excluded.station_id, \
-                         rev = excluded.rev, deleted = excluded.deleted, handlers = excluded.handlers, \
-                         state = excluded.state",
-                        value_rows(w.records.len(), 7)
+                        "SELECT 0 AS t, CAST(rev AS TEXT) AS json FROM sync_counter WHERE id = 1 \
+                         UNION ALL SELECT 1, result FROM op_results WHERE op_id IN ({}) \
+                         UNION ALL SELECT 2, state FROM records WHERE id IN ({})",
+                        $binds.in_list(n),
+                        $binds.in_list(n)
                     );
                     let mut q = sqlx::query(&sql);
-                    for s in w.records.values() {
-                        q = q
-                            .bind(s.id.to_string())
-                            .bind(s.kind.code())
-                            .bind(s.station_id.to_string())
-                            .bind(s.rev as i64)
-                            .bind(s.deleted)
-                            .bind(handlers_column(s))
-                            .bind(to_json(s)?);
+                    for op in batch.ops {
+                        q = q.bind(op.op_id.to_string());
                     }
-                    q.execute(&mut *tx).await?;
-                }
-                if !w.results.is_empty() {
-                    let sql = format!(
-                        "INSERT INTO op_results (op_id, device_id, result, created_at) VALUES {}",
-                        value_rows(w.results.len(), 4)
-                    );
-                    let mut q = sqlx::query(&sql);
-                    for (op_id, json) in &w.results {
-                        q = q.bind(op_id.to_string()).bind(batch.device_id.to_string()).bind(json).bind(batch.now_ms);
+                    for op in batch.ops {
+                        q = q.bind(op.record_id.to_string());
                     }
-                    q.execute(&mut *tx).await?;
-                }
+                    let mut rev = None;
+                    for row in q.fetch_all(&mut *tx).await? {
+                        let json = row.try_get::<&str, _>("json")?;
+                        match row.try_get::<i64, _>("t")? {
+                            0 => rev = Some(json.parse::<u64>().map_err(|e| corrupt("sync counter", e))?),
+                            1 => {
+                                let r: OpResult = from_json("op result", json)?;
+                                prior.insert(r.op_id, r);
+                            }
+                            _ => {
+                                let s: RecordState = from_json("record", json)?;
+                                stored.insert(s.id, s);
+                            }
+                        }
+                    }
+                    (tx, rev.ok_or_else(|| corrupt("sync counter", "row missing"))?)
+                } else {
+                    let mut tx = self.pool.begin().await?;
+                    // A write first: takes PostgreSQL's row lock before
+                    // anything is read, so the reads below are current.
+                    let rev = sqlx::query("UPDATE sync_counter SET rev = rev WHERE id = 1 RETURNING rev")
+                        .fetch_one(&mut *tx)
+                        .await?
+                        .try_get::<i64, _>("rev")? as u64;
+                    if !batch.ops.is_empty() {
+                        let op_ids = batch.ops.iter().map(|op| op.op_id);
+                        for json in json_by_ids!(&mut *tx, $binds, "SELECT result AS json FROM op_results WHERE op_id IN", op_ids) {
+                            let r: OpResult = from_json("op result", &json)?;
+                            prior.insert(r.op_id, r);
+                        }
+                        let record_ids = batch.ops.iter().map(|op| op.record_id);
+                        for json in json_by_ids!(&mut *tx, $binds, "SELECT state AS json FROM records WHERE id IN", record_ids) {
+                            let s: RecordState = from_json("record", &json)?;
+                            stored.insert(s.id, s);
+                        }
+                    }
+                    (tx, rev)
+                };
+                let start_rev = rev;
+
+                let (results, w, stored) = decide_batch(batch, stored, prior, &mut rev)?;
+
                 for c in &w.conflicts {
                     sqlx::query(
                         "INSERT INTO conflicts (id, station_id, record_id, field, body, created_at) \
@@ -359,29 +425,110 @@ macro_rules! sync_store {
                     .execute(&mut *tx)
                     .await?;
                 }
-                if rev != start_rev {
-                    sqlx::query("UPDATE sync_counter SET rev = $1 WHERE id = 1")
-                        .bind(rev as i64)
+                let rows = w
+                    .records
+                    .iter()
+                    .filter_map(|id| stored.get(id))
+                    .map(|s| {
+                        Ok(RecordRow(
+                            s.id.to_string(),
+                            s.kind.code(),
+                            s.station_id.to_string(),
+                            s.rev as i64,
+                            s.deleted,
+                            handlers_column(s),
+                            to_json(s)?,
+                        ))
+                    })
+                    .collect::<StoreResult<Vec<_>>>()?;
+                let device = batch.device_id.to_string();
+                let records_cols = "INSERT INTO records (id, kind, station_id, rev, deleted, handlers, state)";
+                let results_cols = "INSERT INTO op_results (op_id, device_id, result, created_at)";
+                let devices_sql = |values: &str| {
+                    format!(
+                        "INSERT INTO devices (user_id, device_id, station_id, app_version, first_seen, last_seen, \
+                         last_push, pending_count, ops_received) VALUES {values} \
+                         ON CONFLICT (user_id, device_id) DO UPDATE SET station_id = excluded.station_id, \
+                         app_version = excluded.app_version, last_seen = excluded.last_seen, \
+                         last_push = excluded.last_push, pending_count = excluded.pending_count, \
+                         ops_received = devices.ops_received + excluded.ops_received"
+                    )
+                };
+                if sqlite {
+                    // Every write of the batch in one multi-statement query:
+                    // one round trip, anonymous parameters bound in order.
+                    let mut sql = String::new();
+                    if !rows.is_empty() {
+                        sql += &format!("{records_cols} VALUES {}{RECORDS_UPSERT};", anonymous_rows(rows.len(), 7));
+                    }
+                    if !w.results.is_empty() {
+                        sql += &format!("{results_cols} VALUES {};", anonymous_rows(w.results.len(), 4));
+                    }
+                    if rev != start_rev {
+                        sql += "UPDATE sync_counter SET rev = ? WHERE id = 1;";
+                    }
+                    sql += &devices_sql("(?, ?, ?, ?, ?, ?, ?, ?, ?)");
+                    let mut q = sqlx::query(&sql);
+                    for RecordRow(id, kind, station, rev, deleted, handlers, state) in rows {
+                        q = q.bind(id).bind(kind).bind(station).bind(rev).bind(deleted).bind(handlers).bind(state);
+                    }
+                    for (op_id, json) in &w.results {
+                        q = q.bind(op_id.to_string()).bind(&device).bind(json).bind(batch.now_ms);
+                    }
+                    if rev != start_rev {
+                        q = q.bind(rev as i64);
+                    }
+                    q.bind(batch.caller.user_id.to_string())
+                        .bind(&device)
+                        .bind(batch.caller.station_id.map(|s| s.to_string()))
+                        .bind(batch.app_version)
+                        .bind(batch.now_ms)
+                        .bind(batch.now_ms)
+                        .bind(batch.now_ms)
+                        .bind(i64::from(batch.pending_after))
+                        .bind(batch.ops.len() as i64)
+                        .execute(&mut *tx)
+                        .await?;
+                } else {
+                    // PostgreSQL: each statement on its own (a prepared
+                    // statement holds one), the rows as one JSON parameter.
+                    if !rows.is_empty() {
+                        let sql = format!(
+                            "{records_cols} SELECT value->>0, value->>1, value->>2, CAST(value->>3 AS BIGINT), \
+                             CAST(value->>4 AS BOOLEAN), value->>5, value->>6 \
+                             FROM json_array_elements($1::json){RECORDS_UPSERT}"
+                        );
+                        sqlx::query(&sql).bind(to_json(&rows)?).execute(&mut *tx).await?;
+                    }
+                    if !w.results.is_empty() {
+                        let rows: Vec<ResultRow> =
+                            w.results.iter().map(|(op_id, json)| ResultRow(op_id.to_string(), json)).collect();
+                        sqlx::query(&format!(
+                            "{results_cols} SELECT value->>0, $2, value->>1, $3 FROM json_array_elements($1::json)"
+                        ))
+                        .bind(to_json(&rows)?)
+                        .bind(&device)
+                        .bind(batch.now_ms)
+                        .execute(&mut *tx)
+                        .await?;
+                    }
+                    if rev != start_rev {
+                        sqlx::query("UPDATE sync_counter SET rev = $1 WHERE id = 1")
+                            .bind(rev as i64)
+                            .execute(&mut *tx)
+                            .await?;
+                    }
+                    sqlx::query(&devices_sql("($1, $2, $3, $4, $5, $5, $5, $6, $7)"))
+                        .bind(batch.caller.user_id.to_string())
+                        .bind(&device)
+                        .bind(batch.caller.station_id.map(|s| s.to_string()))
+                        .bind(batch.app_version)
+                        .bind(batch.now_ms)
+                        .bind(i64::from(batch.pending_after))
+                        .bind(batch.ops.len() as i64)
                         .execute(&mut *tx)
                         .await?;
                 }
-                sqlx::query(
-                    "INSERT INTO devices (user_id, device_id, station_id, app_version, first_seen, last_seen, \
-                     last_push, pending_count, ops_received) VALUES ($1, $2, $3, $4, $5, $5, $5, $6, $7) \
-                     ON CONFLICT (user_id, device_id) DO UPDATE SET station_id = excluded.station_id, \
-                     app_version = excluded.app_version, last_seen = excluded.last_seen, \
-                     last_push = excluded.last_push, pending_count = excluded.pending_count, \
-                     ops_received = devices.ops_received + excluded.ops_received",
-                )
-                .bind(batch.caller.user_id.to_string())
-                .bind(batch.device_id.to_string())
-                .bind(batch.caller.station_id.map(|s| s.to_string()))
-                .bind(batch.app_version)
-                .bind(batch.now_ms)
-                .bind(i64::from(batch.pending_after))
-                .bind(batch.ops.len() as i64)
-                .execute(&mut *tx)
-                .await?;
                 if let Some(e) = audit {
                     super::sql::insert_audit!(&mut *tx, e);
                 }
@@ -595,5 +742,5 @@ macro_rules! sync_store {
     };
 }
 
-sync_store!(SqliteStore, sqlx::sqlite::SqliteRow);
-sync_store!(PgStore, sqlx::postgres::PgRow);
+sync_store!(SqliteStore, sqlx::sqlite::SqliteRow, Binds::Anonymous);
+sync_store!(PgStore, sqlx::postgres::PgRow, Binds::JsonArray);
