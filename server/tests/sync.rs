@@ -340,3 +340,47 @@ async fn a_mediation_reaches_its_mediators_and_staff_but_not_other_envoys() {
         assert_eq!(b.value(med, "parties").unwrap()[0]["name"], "王阿姨", "{db:?}");
     }
 }
+
+/// A phone that goes out of range mid-sync drops its request at any point,
+/// including between the database's BEGIN and the first statement. None of
+/// those abandoned requests may leave the database locked: the phone's
+/// retry goes through, every record lands exactly once.
+#[tokio::test]
+async fn abandoned_pushes_never_leave_the_database_locked() {
+    use rand::{Rng, SeedableRng};
+    for db in backends() {
+        let s = TestServer::start(db).await;
+        let mut a = phone(&s, ENVOY_A).await;
+        let mut rng = rand::rngs::StdRng::seed_from_u64(7);
+        let mut created = 0;
+        for round in 0..120 {
+            for i in 0..3 {
+                a.new_visit(&format!("第{round}轮第{i}条"));
+                created += 1;
+            }
+            let req = a.state.push_request(100, "test").unwrap();
+            // Give up after 0–8 ms: sometimes before the server read the
+            // request, sometimes in the middle of its transaction.
+            let cut = std::time::Duration::from_micros(rng.gen_range(0..8_000));
+            let _ = a
+                .visitor
+                .client
+                .post(format!("{}/api/v1/sync/push", a.visitor.base))
+                .header("x-csrf-token", a.visitor.csrf())
+                .timeout(cut)
+                .json(&req)
+                .send()
+                .await;
+            a.state.on_push_failure();
+        }
+        // The retry: must not wait out a lock some abandoned request kept.
+        let started = std::time::Instant::now();
+        while let Some((status, reply)) = a.push_once(100).await {
+            assert_eq!(status, 200, "{db:?}: retry after abandoned pushes: {reply:?}");
+        }
+        a.pull_all().await;
+        assert_eq!(a.waiting(), 0, "{db:?}");
+        assert!(started.elapsed().as_secs() < 8, "{db:?}: the retry waited {:?} for a lock", started.elapsed());
+        assert_eq!(s.store().record_count(None).await.unwrap(), created, "{db:?}: every visit exactly once");
+    }
+}

@@ -6,7 +6,7 @@ import assert from "node:assert/strict";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { ENVOY, launchBrowser, launchKillableBrowser, login, startServer, step, waitForServiceWorker } from "./harness.mjs";
+import { ENVOY, launchBrowser, launchKillableBrowser, login, startServer, step, synced, waitForServiceWorker } from "./harness.mjs";
 
 let browser;
 before(async () => { browser = await launchBrowser(); });
@@ -141,7 +141,7 @@ test("an envoy logs a visit offline, opens a case from it, and it is all there a
     step("back online, everything syncs");
     await context.setOffline(false);
     await page.goto(`${server.url}/field`);
-    await page.locator('#sync-line[data-ready="true"][data-waiting="0"][data-syncing="false"]').waitFor({ timeout: 30_000 });
+    await synced(page);
     assert.match(await card.innerText(), /已同步/);
     // The photo's bytes followed its record to the server, shrunk.
     const uploaded = await page.evaluate(async (id) => {
