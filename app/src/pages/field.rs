@@ -8,6 +8,7 @@
 
 use super::field_photos::{pending_photos, photo_changes, PhotoPicker, PhotoStrip};
 use super::field_timeline::{person, step_entry, Timeline};
+use crate::components::status::{said, StatusLine};
 use crate::{
     components::frame::Frame,
     field::field_data,
@@ -302,7 +303,7 @@ fn MyCases() -> impl IntoView {
 fn NewCase() -> impl IntoView {
     let title = RwSignal::new(String::new());
     let kind = RwSignal::new("livelihood".to_string());
-    let message = RwSignal::new(None::<(bool, String)>);
+    let message = said();
     let save = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         let fields = vec![
@@ -335,9 +336,7 @@ fn NewCase() -> impl IntoView {
                 </select>
                 <button type="submit" class="btn btn-primary">{tr(K::Save)}</button>
             </form>
-            {move || message.get().map(|(ok, m)| view! {
-                <p class=if ok { "ok" } else { "error" } role="status" id="new-case-message">{m}</p>
-            })}
+            <StatusLine message id="new-case-message"/>
         </section>
     }
 }
@@ -367,7 +366,7 @@ fn CaseView(case: RecordState) -> impl IntoView {
     let status = case.str_value("status").unwrap_or("registered").to_string();
     let kind = case.str_value("kind").and_then(|k| schema::choice(RecordKind::Case, "kind", k)).map_or("", |c| c.zh);
     let description = RwSignal::new(case.str_value("description").unwrap_or_default().to_string());
-    let message = RwSignal::new(None::<(bool, String)>);
+    let message = said();
     let waiting = move || crate::field::is_waiting(id);
     // A change and, for a step of the case, its timeline entry: one save.
     let save_step = move |changes: Vec<(&'static str, FieldValue)>, step: Option<(&'static str, String)>| {
@@ -477,9 +476,7 @@ fn CaseView(case: RecordState) -> impl IntoView {
                 }
             }).collect_view()}
         </div>
-        {move || message.get().map(|(ok, m)| view! {
-            <p class=if ok { "ok" } else { "error" } role="status" id="case-message">{m}</p>
-        })}
+        <StatusLine message id="case-message"/>
         <h2>"照片"</h2>
         <PhotoStrip owner=id/>
         <CasePhotos case_id=id/>
@@ -492,7 +489,7 @@ fn CaseView(case: RecordState) -> impl IntoView {
 #[component]
 fn CasePhotos(case_id: uuid::Uuid) -> impl IntoView {
     let photos = pending_photos();
-    let message = RwSignal::new(None::<(bool, String)>);
+    let message = said();
     let save = move |_| {
         let list = photos.get_untracked();
         if list.is_empty() {
@@ -516,7 +513,7 @@ fn CasePhotos(case_id: uuid::Uuid) -> impl IntoView {
         {move || (!photos.with(Vec::is_empty)).then(|| view! {
             <button type="button" class="btn btn-primary" id="save-case-photos" on:click=save>"保存照片"</button>
         })}
-        {move || message.get().map(|(ok, m)| view! { <p class=if ok { "ok" } else { "error" } role="status">{m}</p> })}
+        <StatusLine message/>
     }
 }
 
@@ -554,7 +551,7 @@ fn Assignees(id: uuid::Uuid, assignees: Option<FieldValue>) -> impl IntoView {
         .filter_map(|v| v.as_str().map(str::to_string))
         .collect();
     let pick = RwSignal::new(String::new());
-    let message = RwSignal::new(None::<(bool, String)>);
+    let message = said();
     // The case's creator handles it already; offer the others.
     let me = current_me().map(|m| m.id);
     let names = {
@@ -604,8 +601,6 @@ fn Assignees(id: uuid::Uuid, assignees: Option<FieldValue>) -> impl IntoView {
             </select>
             <button type="submit" class="btn">"添加"</button>
         </form>
-        {move || message.get().map(|(ok, m)| view! {
-            <p class=if ok { "ok" } else { "error" } role="status">{m}</p>
-        })}
+        <StatusLine message/>
     }
 }

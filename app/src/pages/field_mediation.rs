@@ -15,6 +15,7 @@
 
 use super::field_timeline::{person, step_entry};
 use super::field_visit::choices;
+use crate::components::status::{said, StatusLine};
 use crate::field::{self, field_data, Change};
 use leptos::prelude::*;
 use leptos_router::hooks::use_params_map;
@@ -227,7 +228,7 @@ fn Editor(case_id: Uuid) -> impl IntoView {
     let saved_form = RwSignal::new(stored.as_ref().map(Form::of));
     let form = RwSignal::new(stored.as_ref().map(Form::of).unwrap_or_default());
     let restored = RwSignal::new(false);
-    let message = RwSignal::new(None::<(bool, String)>);
+    let message = said();
 
     {
         let key = draft_key.clone();
@@ -332,9 +333,7 @@ fn Editor(case_id: Uuid) -> impl IntoView {
                 set=move |v| form.update(|f| f.responsibilities = v)/>
             <Outcome form/>
             <button type="submit" class="btn btn-primary btn-block" id="save-mediation">"保存调解记录"</button>
-            {move || message.get().map(|(ok, m)| view! {
-                <p class=if ok { "ok" } else { "error" } role="status" id="mediation-message">{m}</p>
-            })}
+            <StatusLine message id="mediation-message"/>
         </form>
         {move || med_id.get().map(|id| view! { <Sessions mediation_id=id case_id/> })}
         {move || saved_form.get().filter(|f| f.status == schema::mediation_status::SUCCEEDED).map(|f| view! {
@@ -606,7 +605,7 @@ fn Sessions(mediation_id: Uuid, case_id: Uuid) -> impl IntoView {
     let place = RwSignal::new(PLACES[0].to_string());
     let date = RwSignal::new(field::date_in(0));
     let summary = RwSignal::new(String::new());
-    let message = RwSignal::new(None::<(bool, String)>);
+    let message = said();
     let me = my_id();
     let list = move || {
         let key = mediation_id.to_string();
@@ -677,9 +676,7 @@ fn Sessions(mediation_id: Uuid, case_id: Uuid) -> impl IntoView {
                         prop:value=move || summary.get() on:input=move |ev| summary.set(event_target_value(&ev))></textarea>
                     <button type="submit" class="btn btn-primary">"保存调解会记录"</button>
                 </form>
-                {move || message.get().map(|(ok, m)| view! {
-                    <p class=if ok { "ok" } else { "error" } role="status" id="session-message">{m}</p>
-                })}
+                <StatusLine message id="session-message"/>
             </details>
         </section>
     }

@@ -6,6 +6,7 @@
 //! itself (see [`step_entry`]); envoys add notes, calls and home visits by
 //! hand. The case's registration heads the list.
 
+use crate::components::status::{said, StatusLine};
 use crate::field::{self, field_data, Change};
 use leptos::prelude::*;
 use uuid::Uuid;
@@ -96,7 +97,7 @@ pub fn Timeline(case: RecordState, me: Option<Uuid>) -> impl IntoView {
 fn AddEntry(case_id: Uuid) -> impl IntoView {
     let kind = RwSignal::new("note".to_string());
     let text = RwSignal::new(String::new());
-    let message = RwSignal::new(None::<(bool, String)>);
+    let message = said();
     let add = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         let words = text.get_untracked().trim().to_string();
@@ -133,9 +134,7 @@ fn AddEntry(case_id: Uuid) -> impl IntoView {
                     prop:value=move || text.get() on:input=move |ev| text.set(event_target_value(&ev))></textarea>
                 <button type="submit" class="btn btn-primary">"保存"</button>
             </form>
-            {move || message.get().map(|(ok, m)| view! {
-                <p class=if ok { "ok" } else { "error" } role="status">{m}</p>
-            })}
+            <StatusLine message/>
         </details>
     }
 }

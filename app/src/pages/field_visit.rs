@@ -6,6 +6,7 @@
 //! a saved visit is final (append-only) and any topic can become a case.
 
 use super::field_photos::{pending_photos, photo_changes, PhotoPicker};
+use crate::components::status::{said, StatusLine};
 use crate::{
     field::{self, field_data, Change},
     i18n::K,
@@ -82,7 +83,7 @@ pub fn FieldVisit() -> impl IntoView {
     let form = RwSignal::new(VisitForm { follow_up_on: field::date_in(7), ..Default::default() });
     let restored = RwSignal::new(false);
     let saved = RwSignal::new(None::<(String, Vec<String>, Option<String>)>);
-    let message = RwSignal::new(None::<(bool, String)>);
+    let message = said();
     let saved_note = RwSignal::new(String::new());
     let photos = pending_photos();
 
@@ -209,9 +210,7 @@ pub fn FieldVisit() -> impl IntoView {
     };
     view! {
         <h1 id="visit-title">"登记走访"</h1>
-        {move || message.get().map(|(ok, m)| view! {
-            <p class=if ok { "ok" } else { "error" } role="status" id="visit-message">{m}</p>
-        })}
+        <StatusLine message id="visit-message"/>
         {move || saved.get().map(|(visit_id, topics, household)| view! {
             <ToCase visit_id topics household note=saved_note.get()/>
         })}
