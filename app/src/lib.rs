@@ -100,11 +100,8 @@ pub struct CspNonce(pub String);
 /// A split page hydrates only once its chunk has arrived, so nothing may
 /// change the page before hydration is over (see `hydrate` below): a text
 /// changed earlier keeps the server's words, since hydration adopts text
-/// nodes as they are. The field app's own pages (case, visit) stay in the
-/// main module for now: split, their deep links hit exactly that (the
-/// connection word stuck at "正在检查网络…") before `hydrate` started the
-/// connection monitor late; splitting them again needs the offline browser
-/// tests rerun.
+/// nodes as they are (the connection monitor, for one, starts only after
+/// hydration).
 macro_rules! lazy_page {
     ($route:ident => $page:ident) => {
         #[derive(Debug)]
@@ -136,6 +133,13 @@ lazy_page!(RescheduleRoute => ReschedulePage);
 lazy_page!(StationBookingsRoute => StationBookingsPage);
 lazy_page!(StationBookingRoute => StationBookingPage);
 lazy_page!(StationSlotsRoute => StationSlotsPage);
+// The field app's own pages: its home (today's work and the sync line) is
+// in the main module; the rest come as chunks, precached by the service
+// worker with the shell, so they open offline too.
+lazy_page!(FieldCaseRoute => FieldCase);
+lazy_page!(FieldMediationRoute => FieldMediation);
+lazy_page!(FieldPointsRoute => FieldPoints);
+lazy_page!(FieldVisitRoute => FieldVisit);
 
 #[component]
 pub fn App() -> impl IntoView {
@@ -162,10 +166,10 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/station/slots") view={Lazy::<StationSlotsRoute>::new()} ssr=SsrMode::Async/>
                 <ParentRoute path=path!("/field") view=FieldShell>
                     <Route path=path!("") view=FieldHome/>
-                    <Route path=path!("cases/:id") view=FieldCase/>
-                    <Route path=path!("cases/:id/mediation") view=FieldMediation/>
-                    <Route path=path!("points") view=FieldPoints/>
-                    <Route path=path!("visits/new") view=FieldVisit/>
+                    <Route path=path!("cases/:id") view={Lazy::<FieldCaseRoute>::new()}/>
+                    <Route path=path!("cases/:id/mediation") view={Lazy::<FieldMediationRoute>::new()}/>
+                    <Route path=path!("points") view={Lazy::<FieldPointsRoute>::new()}/>
+                    <Route path=path!("visits/new") view={Lazy::<FieldVisitRoute>::new()}/>
                     <Route path=path!("*rest") view=FieldHome/>
                 </ParentRoute>
             </Routes>
