@@ -27,7 +27,7 @@ use pages::{
     book::BookPage,
     booking::{BookingPage, LookupPage, ReschedulePage},
     county::CountyPage,
-    field::{FieldCase, FieldHome, FieldShell},
+    field::{FieldCase, FieldHome, FieldNewCase, FieldShell},
     field_mediation::FieldMediation,
     field_points::FieldPoints,
     field_visit::FieldVisit,
@@ -137,6 +137,7 @@ lazy_page!(StationSlotsRoute => StationSlotsPage);
 // in the main module; the rest come as chunks, precached by the service
 // worker with the shell, so they open offline too.
 lazy_page!(FieldCaseRoute => FieldCase);
+lazy_page!(FieldNewCaseRoute => FieldNewCase);
 lazy_page!(FieldMediationRoute => FieldMediation);
 lazy_page!(FieldPointsRoute => FieldPoints);
 lazy_page!(FieldVisitRoute => FieldVisit);
@@ -166,6 +167,7 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/station/slots") view={Lazy::<StationSlotsRoute>::new()} ssr=SsrMode::Async/>
                 <ParentRoute path=path!("/field") view=FieldShell>
                     <Route path=path!("") view=FieldHome/>
+                    <Route path=path!("cases/new") view={Lazy::<FieldNewCaseRoute>::new()}/>
                     <Route path=path!("cases/:id") view={Lazy::<FieldCaseRoute>::new()}/>
                     <Route path=path!("cases/:id/mediation") view={Lazy::<FieldMediationRoute>::new()}/>
                     <Route path=path!("points") view={Lazy::<FieldPointsRoute>::new()}/>

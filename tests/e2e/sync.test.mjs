@@ -34,15 +34,16 @@ test("a conflict between two offline phones is settled by staff and reaches both
     await login(a, server.url, ENVOY, "/field");
     await synced(a);
     assert.equal(await a.locator("#sync-line").innerText(), "全部记录已同步");
+    await a.click("#new-case-link");
     await a.fill("#case-title-input", "电梯故障");
     await a.selectOption("#case-kind", "livelihood");
     await a.click("#new-case button[type=submit]");
-    const card = a.locator("#case-list [data-case]", { hasText: "电梯故障" });
-    await card.waitFor();
-    await synced(a);
-    const caseId = await card.getAttribute("data-case");
-    await a.goto(`${server.url}/field/cases/${caseId}`);
+    // Saved, the phone goes on to the new case's page.
+    await a.waitForURL(/\/field\/cases\/[0-9a-f-]{36}$/);
     await a.locator("#case-title", { hasText: "电梯故障" }).waitFor();
+    const caseId = a.url().split("/").pop();
+    await a.locator("#case-sync", { hasText: "已同步" }).waitFor();
+    await synced(a);
     await a.locator(`#assignee-pick option[value="${envoyB}"]`).waitFor({ state: "attached" });
     await a.selectOption("#assignee-pick", envoyB);
     await a.click("#add-assignee button[type=submit]");

@@ -119,11 +119,11 @@ pub fn FieldHome() -> impl IntoView {
         })}
         <SyncBar/>
         <p><a class="btn btn-primary btn-block" id="new-visit" href="/field/visits/new">"登记走访"</a></p>
+        <p><a class="btn btn-block" id="new-case-link" href="/field/cases/new">{tr(K::NewCase)}</a></p>
         <p><a class="btn btn-block" id="my-points" href="/field/points">"我的积分"</a></p>
         <Quarantined/>
         <DueToday/>
         <MyCases/>
-        <NewCase/>
     }
 }
 
@@ -298,9 +298,11 @@ fn MyCases() -> impl IntoView {
     }
 }
 
-/// Register a case with a title and a kind picked from the list.
+/// Register a case with a title and a kind picked from the list, then go on
+/// to the case (its own page, so the form's code loads only when used).
 #[component]
-fn NewCase() -> impl IntoView {
+pub fn FieldNewCase() -> impl IntoView {
+    let navigate = leptos_router::hooks::use_navigate();
     let title = RwSignal::new(String::new());
     let kind = RwSignal::new("livelihood".to_string());
     let message = said();
@@ -311,19 +313,17 @@ fn NewCase() -> impl IntoView {
             ("kind", FieldValue::String(kind.get_untracked())),
             ("status", FieldValue::String("registered".into())),
         ];
+        let navigate = navigate.clone();
         leptos::task::spawn_local(async move {
             match crate::field::create(RecordKind::Case, fields).await {
-                Ok(_) => {
-                    title.set(String::new());
-                    message.set(Some((true, "已保存在本机".into())));
-                }
+                Ok(id) => navigate(&format!("/field/cases/{id}"), Default::default()),
                 Err(e) => message.set(Some((false, e))),
             }
         });
     };
     view! {
         <section>
-            <h2>{tr(K::NewCase)}</h2>
+            <h1>{tr(K::NewCase)}</h1>
             <form id="new-case" class="form" on:submit=save>
                 <label for="case-title-input">{tr(K::CaseTitle)}</label>
                 <input id="case-title-input" name="title" maxlength="100" required
@@ -338,6 +338,7 @@ fn NewCase() -> impl IntoView {
             </form>
             <StatusLine message id="new-case-message"/>
         </section>
+        <a class="btn" href="/field">{tr(K::FieldHome)}</a>
     }
 }
 
