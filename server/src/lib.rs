@@ -77,6 +77,14 @@ pub async fn launch_with_listener(
 ) -> anyhow::Result<()> {
     let app = http::router(state);
     tracing::info!(addr = %listener.local_addr()?, "yinling is listening");
+    // TCP_NODELAY: a reply leaves as soon as it is written. Without it the
+    // last segment of a multi-segment reply (a pull page) can wait for the
+    // client's delayed ACK (up to 40 ms on Linux).
+    let listener = axum::serve::ListenerExt::tap_io(listener, |tcp: &mut tokio::net::TcpStream| {
+        if let Err(e) = tcp.set_nodelay(true) {
+            tracing::debug!(error = %e, "could not set TCP_NODELAY");
+        }
+    });
     axum::serve(listener, app.into_make_service_with_connect_info::<std::net::SocketAddr>())
         .with_graceful_shutdown(shutdown)
         .await?;
