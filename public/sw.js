@@ -6,6 +6,9 @@
 //   draws the route itself after hydration).
 // - The shell's assets are precached per build and served from the cache when
 //   the network fails; online they are revalidated so HTML and wasm match.
+//   They include the pages split out of the main wasm (`cargo leptos build
+//   --split`): one chunk per lazily loaded page and the loader script, which
+//   the server lists here, so those pages open offline as well.
 // - Nothing under /api/ is ever cached: those answers belong to a signed-in user.
 // - A new version waits until the user taps "有新版本，点此更新".
 
@@ -22,6 +25,7 @@ const ASSETS = [
   "/icons/icon-512.png",
   "/icons/icon-maskable-192.png",
   "/icons/icon-maskable-512.png",
+  ...[/*__YINLING_SPLIT_ASSETS__*/],
 ];
 const ASSET_TIMEOUT_MS = 5000;
 

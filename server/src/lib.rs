@@ -31,6 +31,9 @@ pub struct AppState {
     pub leptos: leptos::config::LeptosOptions,
     /// Version of the app shell the service worker caches (hash of the site's files).
     pub build_id: Arc<str>,
+    /// The lazily loaded parts of the app (wasm chunks and their loader) the
+    /// service worker caches with the shell, as a JSON array of paths.
+    pub split_assets: Arc<str>,
 }
 
 impl axum::extract::FromRef<AppState> for leptos::config::LeptosOptions {
@@ -50,6 +53,7 @@ pub async fn prepare(config: Config) -> anyhow::Result<AppState> {
     }
     let leptos = leptos_options(&config);
     let build_id = config.build_id.clone().unwrap_or_else(|| http::pwa::build_id(&config.site_root)).into();
+    let split_assets = http::pwa::split_assets(&config.site_root).into();
     Ok(AppState {
         config: Arc::new(config),
         store,
@@ -57,6 +61,7 @@ pub async fn prepare(config: Config) -> anyhow::Result<AppState> {
         booking_limits: Arc::default(),
         leptos,
         build_id,
+        split_assets,
     })
 }
 

@@ -261,3 +261,126 @@ async fn sync_needs_a_session_and_the_csrf_header() {
 }
 
 use yinling_protocol::Op;
+
+fn sha256_hex(bytes: &[u8]) -> String {
+    use sha2::Digest;
+    sha2::Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()
+}
+
+#[tokio::test]
+async fn photo_bytes_follow_their_record_and_are_shown_only_to_its_station() {
+    for db in backends() {
+        let s = TestServer::start(db).await;
+        let mut a = phone(&s, ENVOY_A).await;
+        let visit = a.new_visit("楼道电线乱拉").record_id;
+        let jpeg: Vec<u8> = [&[0xFF, 0xD8, 0xFF, 0xE0][..], &[7u8; 2000][..]].concat();
+        let photo = a
+            .create(
+                RecordKind::Photo,
+                json!({"owner_kind": "visit", "owner_id": visit.to_string(), "content_type": "image/jpeg",
+                       "byte_size": jpeg.len(), "sha256": sha256_hex(&jpeg)}),
+            )
+            .record_id;
+        let path = format!("/api/v1/photos/{photo}");
+
+        // Before its record has synced, the server does not know the photo.
+        assert_eq!(a.visitor.put_bytes(&path, jpeg.clone()).await.status().as_u16(), 404, "{db:?}");
+        a.sync().await;
+
+        // Other bytes than the record states are refused, in Chinese.
+        let mut wrong = jpeg.clone();
+        wrong[100] = 8;
+        let (status, _, msg) = message(a.visitor.put_bytes(&path, wrong).await).await;
+        assert_eq!((status, msg.as_str()), (400, "照片内容与记录不符，请重新同步。"), "{db:?}");
+        let (status, _, msg) = message(a.visitor.put_bytes(&path, jpeg[..1000].to_vec()).await).await;
+        assert_eq!((status, msg.as_str()), (400, "照片大小与记录不符，请重新同步。"), "{db:?}");
+        let (status, _, msg) = message(a.visitor.get(&path).await).await;
+        assert_eq!((status, msg.as_str()), (404, "照片还在拍摄的手机上，尚未上传。"), "{db:?}");
+
+        // The right bytes are kept once; a retry changes nothing.
+        assert_eq!(a.visitor.put_bytes(&path, jpeg.clone()).await.status().as_u16(), 201, "{db:?}");
+        assert_eq!(a.visitor.put_bytes(&path, jpeg.clone()).await.status().as_u16(), 204, "{db:?}");
+
+        // A colleague sees it; another station's envoy and a stranger do not.
+        let b = s.signed_in(ENVOY_B, ENVOY_PW).await;
+        let got = b.get(&path).await;
+        assert_eq!(got.status().as_u16(), 200, "{db:?}");
+        assert_eq!(got.bytes().await.unwrap().to_vec(), jpeg, "{db:?}");
+        let other = s.signed_in(ENVOY_OTHER_STATION, ENVOY_PW).await;
+        assert_eq!(other.get(&path).await.status().as_u16(), 404, "{db:?}");
+        assert_eq!(other.put_bytes(&path, jpeg.clone()).await.status().as_u16(), 404, "{db:?}");
+        assert_eq!(s.visitor().await.get(&path).await.status().as_u16(), 401, "{db:?}");
+    }
+}
+
+#[tokio::test]
+async fn a_mediation_reaches_its_mediators_and_staff_but_not_other_envoys() {
+    for db in backends() {
+        let s = TestServer::start(db).await;
+        let mut a = phone(&s, ENVOY_A).await;
+        let mut b = phone(&s, ENVOY_B).await;
+        let case = a.new_case("楼上漏水").record_id;
+        let med = a
+            .create(
+                RecordKind::Mediation,
+                json!({"case_id": case.to_string(), "status": "mediating", "mediator_ids": [a.user_id.to_string()],
+                       "parties": [{"name": "王阿姨", "role": "applicant", "informed": true, "consented": true}]}),
+            )
+            .record_id;
+        a.sync().await;
+        assert_eq!(a.waiting(), 0, "{db:?}");
+        b.sync().await;
+        assert!(b.view(case).is_some(), "{db:?}: the case is the station's");
+        assert!(b.view(med).is_none(), "{db:?}: the mediation is only its mediators'");
+
+        // Once B is a mediator, B's next pull brings it.
+        a.edit(med, "mediator_ids", json!([a.user_id.to_string(), b.user_id.to_string()]));
+        a.sync().await;
+        b.sync().await;
+        assert_eq!(b.value(med, "parties").unwrap()[0]["name"], "王阿姨", "{db:?}");
+    }
+}
+
+/// A phone that goes out of range mid-sync drops its request at any point,
+/// including between the database's BEGIN and the first statement. None of
+/// those abandoned requests may leave the database locked: the phone's
+/// retry goes through, every record lands exactly once.
+#[tokio::test]
+async fn abandoned_pushes_never_leave_the_database_locked() {
+    use rand::{Rng, SeedableRng};
+    for db in backends() {
+        let s = TestServer::start(db).await;
+        let mut a = phone(&s, ENVOY_A).await;
+        let mut rng = rand::rngs::StdRng::seed_from_u64(7);
+        let mut created = 0;
+        for round in 0..120 {
+            for i in 0..3 {
+                a.new_visit(&format!("第{round}轮第{i}条"));
+                created += 1;
+            }
+            let req = a.state.push_request(100, "test").unwrap();
+            // Give up after 0–8 ms: sometimes before the server read the
+            // request, sometimes in the middle of its transaction.
+            let cut = std::time::Duration::from_micros(rng.gen_range(0..8_000));
+            let _ = a
+                .visitor
+                .client
+                .post(format!("{}/api/v1/sync/push", a.visitor.base))
+                .header("x-csrf-token", a.visitor.csrf())
+                .timeout(cut)
+                .json(&req)
+                .send()
+                .await;
+            a.state.on_push_failure();
+        }
+        // The retry: must not wait out a lock some abandoned request kept.
+        let started = std::time::Instant::now();
+        while let Some((status, reply)) = a.push_once(100).await {
+            assert_eq!(status, 200, "{db:?}: retry after abandoned pushes: {reply:?}");
+        }
+        a.pull_all().await;
+        assert_eq!(a.waiting(), 0, "{db:?}");
+        assert!(started.elapsed().as_secs() < 8, "{db:?}: the retry waited {:?} for a lock", started.elapsed());
+        assert_eq!(s.store().record_count(None).await.unwrap(), created, "{db:?}: every visit exactly once");
+    }
+}

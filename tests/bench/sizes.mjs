@@ -1,13 +1,46 @@
-// Prints the first-load bytes of the built site: raw, gzip and brotli.
-import { readFileSync } from "node:fs";
+// Prints the first-load bytes of the built site (what a phone downloads to
+// open /field): raw, gzip and brotli. With `cargo leptos build --split`, the
+// pages split out of the main wasm are listed apart: they are fetched only
+// when such a page is opened (and cached by the service worker afterwards).
+import { readFileSync, readdirSync } from "node:fs";
 import { gzipSync, brotliCompressSync, constants } from "node:zlib";
 const root = process.argv[2] || "target/site";
-let total = { raw: 0, gz: 0, br: 0 };
-for (const f of ["pkg/yinling.wasm", "pkg/yinling.js", "pkg/yinling.css", "pwa.js"]) {
+const pkg = readdirSync(`${root}/pkg`).sort();
+// The split loader is imported by yinling.js, so it is part of the first load.
+const loader = pkg.filter((f) => f.startsWith("__wasm_split") && f.endsWith(".js")).map((f) => `pkg/${f}`);
+const chunks = pkg.filter((f) => f.endsWith(".wasm") && f !== "yinling.wasm").map((f) => `pkg/${f}`);
+
+const kib = (n) => (n / 1024).toFixed(1);
+function measure(f) {
   const b = readFileSync(`${root}/${f}`);
-  const gz = gzipSync(b, { level: 9 }).length;
-  const br = brotliCompressSync(b, { params: { [constants.BROTLI_PARAM_QUALITY]: 11 } }).length;
-  total.raw += b.length; total.gz += gz; total.br += br;
-  console.log(`${f.padEnd(20)} raw ${(b.length / 1024).toFixed(1).padStart(8)} KiB   gzip ${(gz / 1024).toFixed(1).padStart(7)} KiB   brotli ${(br / 1024).toFixed(1).padStart(7)} KiB`);
+  return {
+    raw: b.length,
+    gz: gzipSync(b, { level: 9 }).length,
+    br: brotliCompressSync(b, { params: { [constants.BROTLI_PARAM_QUALITY]: 11 } }).length,
+  };
 }
-console.log(`${"first load total".padEnd(20)} raw ${(total.raw / 1024).toFixed(1).padStart(8)} KiB   gzip ${(total.gz / 1024).toFixed(1).padStart(7)} KiB   brotli ${(total.br / 1024).toFixed(1).padStart(7)} KiB`);
+function line(label, s) {
+  console.log(`${label.padEnd(20)} raw ${kib(s.raw).padStart(8)} KiB   gzip ${kib(s.gz).padStart(7)} KiB   brotli ${kib(s.br).padStart(7)} KiB`);
+}
+
+const total = { raw: 0, gz: 0, br: 0 };
+for (const f of ["pkg/yinling.wasm", "pkg/yinling.js", ...loader, "pkg/yinling.css", "pwa.js"]) {
+  const s = measure(f);
+  total.raw += s.raw; total.gz += s.gz; total.br += s.br;
+  line(f.startsWith("pkg/__wasm_split") ? "pkg/__wasm_split.js" : f, s);
+}
+line("first load total", total);
+
+if (chunks.length) {
+  const lazy = { raw: 0, gz: 0, br: 0 };
+  let largest = { br: 0 };
+  for (const f of chunks) {
+    const s = measure(f);
+    lazy.raw += s.raw; lazy.gz += s.gz; lazy.br += s.br;
+    if (s.br > largest.br) largest = { ...s, f };
+  }
+  console.log();
+  line(`lazy: ${chunks.length} chunks`, lazy);
+  line("largest chunk", largest);
+  console.log(`  (${largest.f}; chunks load only when a page split out of the main wasm is opened)`);
+}

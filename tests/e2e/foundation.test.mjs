@@ -26,8 +26,24 @@ test("an envoy signs in, the page hydrates, and the field app works offline", { 
     const fontSize = await page.locator(".app").evaluate((el) => parseFloat(getComputedStyle(el).fontSize));
     assert.ok(fontSize >= 22, `长辈模式 text is ${fontSize}px`);
 
+    // The field home runs on the main wasm alone: no page split out of it
+    // (`cargo leptos build --split`) was fetched to draw it.
+    const wasmFetched = await page.evaluate(() =>
+      performance.getEntriesByType("resource").map((e) => new URL(e.name).pathname).filter((p) => p.endsWith(".wasm"))
+    );
+    assert.deepEqual(wasmFetched, ["/pkg/yinling.wasm"], "the field home loads only the main wasm");
+
     step("waiting for the service worker");
     await waitForServiceWorker(page);
+    // ...which cached the split-out pages' chunks and their loader with the shell.
+    const cached = await page.evaluate(async () => {
+      const keys = await caches.keys();
+      const cache = await caches.open(keys.find((k) => k.startsWith("yinling-shell-")));
+      return (await cache.keys()).map((r) => new URL(r.url).pathname);
+    });
+    assert.ok(cached.includes("/pkg/yinling.wasm"), "main wasm cached");
+    assert.ok(cached.some((p) => p.startsWith("/pkg/__wasm_split") && p.endsWith(".js")), "split loader cached");
+    assert.ok(cached.filter((p) => p.endsWith(".wasm")).length > 10, `split chunks cached: ${cached.join(" ")}`);
     step("opening a deep link online");
     const caseId = "0193a1b2-7c3d-7000-8000-00000000abcd";
     await page.goto(`${server.url}/field/cases/${caseId}`);

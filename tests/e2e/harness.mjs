@@ -32,6 +32,14 @@ export async function startServer({ dir, port = 0, env = {} } = {}) {
     stdio: ["ignore", "pipe", "pipe"],
   });
   let log = "";
+  // The server's own errors are always worth seeing next to a failed test.
+  const echoErrors = (chunk) => {
+    for (const line of chunk.toString().replace(/\x1b\[[0-9;]*m/g, "").split("\n")) {
+      if (/\b(ERROR|WARN)\b|panicked/.test(line)) console.log(`# server: ${line}`);
+    }
+  };
+  child.stdout.on("data", echoErrors);
+  child.stderr.on("data", echoErrors);
   const url = await new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error("server did not start in 60 s:\n" + log)), 60_000);
     const onData = (chunk) => {
@@ -82,6 +90,30 @@ export async function login(page, base, who, home) {
 /** Wait until a service worker controls the page (the shell is then cached). */
 export async function waitForServiceWorker(page) {
   await page.waitForFunction(() => navigator.serviceWorker.controller !== null, null, { timeout: 30_000 });
+}
+
+/**
+ * Wait until the phone says everything is synced and no sync is running. On
+ * a timeout, say what the phone showed instead (waiting count, error line,
+ * refused records), so a failure in CI explains itself.
+ */
+export async function synced(page, timeout = 30_000) {
+  try {
+    await page.locator('#sync-line[data-ready="true"][data-waiting="0"][data-syncing="false"]').waitFor({ timeout });
+  } catch (e) {
+    const shown = await page.evaluate(() => {
+      const line = document.querySelector("#sync-line");
+      return {
+        url: location.href,
+        line: line?.outerHTML ?? "no #sync-line",
+        error: document.querySelector("#sync-error")?.textContent ?? null,
+        quarantine: document.querySelector("#quarantine")?.textContent ?? null,
+        online: navigator.onLine,
+      };
+    }).catch((err) => ({ unreadable: String(err) }));
+    e.message += "\nthe phone showed: " + JSON.stringify(shown, null, 2);
+    throw e;
+  }
 }
 
 /** Log a step, so a hung test shows where it stopped. */

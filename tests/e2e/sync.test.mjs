@@ -3,16 +3,12 @@
 // settle it, and both phones show the settled value after their next sync.
 import { test, after, before } from "node:test";
 import assert from "node:assert/strict";
-import { ENVOY, ENVOY_B, STAFF, launchBrowser, login, startServer, step } from "./harness.mjs";
+import { ENVOY, ENVOY_B, STAFF, launchBrowser, login, startServer, step, synced } from "./harness.mjs";
 
 let browser;
 before(async () => { browser = await launchBrowser(); });
 after(async () => { await browser?.close(); });
 
-/** Wait until the phone says everything is synced and no sync is running. */
-async function synced(page) {
-  await page.locator('#sync-line[data-ready="true"][data-waiting="0"][data-syncing="false"]').waitFor({ timeout: 30_000 });
-}
 
 async function syncNow(page) {
   await page.locator("#sync-now:not([disabled])").click();

@@ -54,6 +54,18 @@ impl RecordKind {
         matches!(self, RecordKind::Visit | RecordKind::TimelineEntry | RecordKind::MediationSession | RecordKind::Photo)
     }
 
+    /// Records with handlers: a case (creator + assignees) and mediation
+    /// records (creator + mediators). Envoys change them only as handlers.
+    pub fn has_handlers(self) -> bool {
+        matches!(self, RecordKind::Case | RecordKind::Mediation | RecordKind::MediationSession)
+    }
+
+    /// Mediation records are seen only by their handlers and the station's
+    /// staff, not by every envoy of the station.
+    pub fn is_confidential(self) -> bool {
+        matches!(self, RecordKind::Mediation | RecordKind::MediationSession)
+    }
+
     /// The wire code (same as the serde name).
     pub fn code(self) -> &'static str {
         match self {
@@ -158,18 +170,22 @@ impl RecordState {
         self.fields.get(field).map_or(0, |f| f.rev)
     }
 
-    /// Recompute `handlers` from `created_by` and the `assignees` field.
+    /// Recompute `handlers`: the creator plus the ids listed in `assignees`
+    /// (cases) or `mediator_ids` (mediation records); empty for other kinds.
     pub fn recompute_handlers(&mut self) {
-        let mut handlers = Vec::new();
-        if self.kind == RecordKind::Case {
-            handlers.push(self.created_by);
-            if let Some(serde_json::Value::Array(items)) = self.value("assignees") {
-                for item in items {
-                    if let Some(id) = item.as_str().and_then(|s| Uuid::parse_str(s).ok()) {
-                        if !handlers.contains(&id) {
-                            handlers.push(id);
-                        }
-                    }
+        let list = match self.kind {
+            RecordKind::Case => "assignees",
+            RecordKind::Mediation | RecordKind::MediationSession => "mediator_ids",
+            _ => {
+                self.handlers.clear();
+                return;
+            }
+        };
+        let mut handlers = vec![self.created_by];
+        if let Some(serde_json::Value::Array(items)) = self.value(list) {
+            for id in items.iter().filter_map(|i| i.as_str().and_then(|s| Uuid::parse_str(s).ok())) {
+                if !handlers.contains(&id) {
+                    handlers.push(id);
                 }
             }
         }

@@ -63,6 +63,17 @@ pub enum FieldType {
     /// Mainland mobile number `1[3-9]\d{9}`.
     MobilePhone,
     Sha256Hex,
+    /// A list of objects, each checked against its own field table.
+    Items {
+        max_items: usize,
+        fields: &'static [FieldSpec],
+    },
+    /// A drawn line (finger signature) as SVG path data: `M`/`L` commands and
+    /// integer coordinates only, so it can be drawn and printed as an image
+    /// and can never carry script.
+    SvgPath {
+        max_chars: usize,
+    },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -148,12 +159,33 @@ pub const CASE_MECHANISM: &[Choice] = &[
     c("info_report", "信息报告", "Information report"),
 ];
 
+/// Mediation outcome codes (调解结果).
+pub mod mediation_status {
+    pub const MEDIATING: &str = "mediating";
+    pub const SUCCEEDED: &str = "succeeded";
+    pub const FAILED: &str = "failed";
+    pub const REFERRED: &str = "referred";
+}
+
 pub const MEDIATION_STATUS: &[Choice] = &[
-    c("scheduled", "已预约", "Scheduled"),
-    c("mediating", "调解中", "Mediating"),
-    c("settled", "已达成协议", "Settled"),
-    c("unsettled", "未达成协议", "Not settled"),
+    c(mediation_status::MEDIATING, "调解中", "Mediating"),
+    c(mediation_status::SUCCEEDED, "调解成功", "Succeeded"),
+    c(mediation_status::FAILED, "调解未成功", "Not settled"),
+    c(mediation_status::REFERRED, "转交", "Referred"),
 ];
+
+pub const PARTY_ROLE: &[Choice] = &[
+    c("applicant", "申请人", "Applicant"),
+    c("respondent", "被申请人", "Respondent"),
+    c("other", "其他当事人", "Other party"),
+];
+
+/// Written agreements are signed on screen; oral ones are recorded as such
+/// (人民调解法 第二十八条).
+pub const AGREEMENT_FORM: &[Choice] =
+    &[c("written", "书面协议", "Written agreement"), c("oral", "口头协议", "Oral agreement")];
+
+pub const SIGNER_ROLE: &[Choice] = &[c("party", "当事人", "Party"), c("mediator", "调解员", "Mediator")];
 
 pub const TIMELINE_TYPE: &[Choice] = &[
     c("note", "备注", "Note"),
@@ -228,22 +260,49 @@ pub static TIMELINE_ENTRY: &[FieldSpec] = &[
     req("at", "时间", T::Timestamp),
 ];
 
+/// One party to a dispute, and what they were told and agreed to
+/// (人民调解法 第十七条: mediation only with the parties' consent; 第二十三条:
+/// parties are told their rights and duties).
+pub static PARTY: &[FieldSpec] = &[
+    req("name", "姓名", NAME),
+    opt("phone", "联系电话", T::MobilePhone),
+    opt("relation", "与对方关系", T::Text { max_chars: 50 }),
+    req("role", "身份", T::Choice(PARTY_ROLE)),
+    req("informed", "已告知权利义务", T::Bool),
+    req("consented", "同意调解", T::Bool),
+];
+
+/// One signature on a written agreement.
+pub static SIGNATURE: &[FieldSpec] = &[
+    req("signer", "签名人", NAME),
+    req("role", "签名人身份", T::Choice(SIGNER_ROLE)),
+    req("path", "签名", T::SvgPath { max_chars: 24_000 }),
+    req("signed_at", "签名时间", T::Timestamp),
+];
+
 pub static MEDIATION: &[FieldSpec] = &[
     req("case_id", "事项", T::Id).fixed(),
-    req("status", "调解状态", T::Choice(MEDIATION_STATUS)),
-    opt("parties", "当事人", T::TextList { max_items: 10, max_chars: 50 }),
+    req("status", "调解结果", T::Choice(MEDIATION_STATUS)),
+    opt("parties", "当事人", T::Items { max_items: 10, fields: PARTY }),
     opt("mediator_ids", "调解员", T::IdList { max_items: 10 }),
-    opt("scheduled_on", "预约日期", T::Date),
-    opt("location", "地点", T::Text { max_chars: 100 }),
-    opt("agreement", "协议内容", NOTE),
+    opt("facts", "纠纷事实", NOTE),
+    opt("disputes", "争议事项", NOTE),
+    opt("responsibilities", "各方责任", NOTE),
+    opt("referred_to", "转交单位", T::Text { max_chars: 100 }),
+    opt("agreement_form", "协议形式", T::Choice(AGREEMENT_FORM)),
+    opt("terms", "协议内容", NOTE),
+    opt("performance", "履行方式", T::Text { max_chars: 500 }),
+    opt("deadline", "履行期限", T::Date),
+    opt("signatures", "签名", T::Items { max_items: 12, fields: SIGNATURE }),
 ];
 
 pub static MEDIATION_SESSION: &[FieldSpec] = &[
     req("mediation_id", "调解", T::Id),
     req("held_at", "时间", T::Timestamp),
+    opt("location", "地点", T::Text { max_chars: 100 }),
+    opt("mediator_ids", "调解员", T::IdList { max_items: 10 }),
     opt("attendees", "参加人员", T::TextList { max_items: 20, max_chars: 50 }),
-    req("summary", "调解记录", NOTE),
-    opt("outcome", "结果", T::Text { max_chars: 1000 }),
+    req("summary", "调解情况", NOTE),
 ];
 
 pub static PHOTO: &[FieldSpec] = &[
@@ -353,7 +412,42 @@ pub fn check_value(spec: &FieldSpec, v: &Value) -> Result<(), RejectReason> {
             Some(s) if is_sha256_hex(s) => Ok(()),
             _ => Err(bad(spec, "格式不对", "expected 64 lowercase hex digits")),
         },
+        T::Items { max_items, fields } => {
+            let items = check_list(spec, v, max_items)?;
+            items.iter().enumerate().try_for_each(|(i, item)| check_item(spec, i + 1, fields, item))
+        }
+        T::SvgPath { max_chars } => match v.as_str() {
+            Some(s) if !s.is_empty() && s.len() <= max_chars && is_svg_path(s) => Ok(()),
+            _ => Err(bad(spec, "签名无法识别，请重新签", "expected M/L path data")),
+        },
     }
+}
+
+/// One object (the `n`th, from 1) of an `Items` list: known names only,
+/// required ones present, each value checked. Errors name the list, the item
+/// and its field, e.g. “当事人”填写有误：第2项缺少“姓名”.
+fn check_item(list: &FieldSpec, n: usize, fields: &[FieldSpec], item: &Value) -> Result<(), RejectReason> {
+    let at = |zh: String, en: String| bad(list, &format!("第{n}项{zh}"), &format!("item {n}: {en}"));
+    let obj = item.as_object().ok_or_else(|| at("格式不对".into(), "expected an object".into()))?;
+    for (name, v) in obj {
+        let f = fields
+            .iter()
+            .find(|f| f.name == name)
+            .ok_or_else(|| at(format!("含有未知项“{name}”"), format!("unknown field {name}")))?;
+        if !v.is_null() {
+            check_value(f, v).map_err(|r| at(r.zh, r.en))?;
+        }
+    }
+    match fields.iter().find(|f| f.required && obj.get(f.name).is_none_or(Value::is_null)) {
+        Some(f) => Err(at(format!("缺少“{}”", f.zh), format!("missing {}", f.name))),
+        None => Ok(()),
+    }
+}
+
+/// `M x y L x y …`: only the letters M and L, digits, spaces, commas and
+/// minus signs.
+fn is_svg_path(s: &str) -> bool {
+    s.starts_with('M') && s.bytes().all(|b| matches!(b, b'M' | b'L' | b'0'..=b'9' | b' ' | b',' | b'-'))
 }
 
 /// Look up a field of a kind and check a value for it (null allowed unless
@@ -383,6 +477,35 @@ pub fn validate_create(kind: RecordKind, values: &BTreeMap<String, FieldValue>) 
         }
     }
     Ok(())
+}
+
+/// What a mediation outcome needs (checked on the phone before saving and
+/// by the server on the resulting state): a success records the agreement's
+/// terms and form (written or oral, 人民调解法 第二十八条); a written one
+/// carries signatures; a referral names where it went. `get` reads the
+/// record's current value of a field.
+pub fn check_mediation<'v>(get: impl Fn(&str) -> Option<&'v Value>) -> Result<(), RejectReason> {
+    let text = |name: &str| get(name).and_then(Value::as_str).is_some_and(|s| !s.trim().is_empty());
+    let missing = |name: &str| {
+        let spec = field(RecordKind::Mediation, name).expect("mediation field");
+        RejectReason::field(RejectCode::MissingField, spec.name, spec.zh)
+    };
+    match get("status").and_then(Value::as_str) {
+        Some(mediation_status::SUCCEEDED) => {
+            if !text("terms") {
+                return Err(missing("terms"));
+            }
+            match get("agreement_form").and_then(Value::as_str) {
+                None => Err(missing("agreement_form")),
+                Some("written") if get("signatures").and_then(Value::as_array).is_none_or(Vec::is_empty) => {
+                    Err(missing("signatures"))
+                }
+                _ => Ok(()),
+            }
+        }
+        Some(mediation_status::REFERRED) if !text("referred_to") => Err(missing("referred_to")),
+        _ => Ok(()),
+    }
 }
 
 /// Check one field edit of an update (schema only).
@@ -501,6 +624,56 @@ mod tests {
         assert!(photo(1000, "image/jpeg").is_ok());
         assert!(photo(MAX_PHOTO_BYTES + 1, "image/jpeg").is_err());
         assert!(photo(1000, "image/png").is_err());
+    }
+
+    #[test]
+    fn mediation_parties_and_signatures_are_checked_item_by_item() {
+        let case = Uuid::from_u128(9).to_string();
+        let party = |name: Value| json!({"name": name, "role": "applicant", "informed": true, "consented": true});
+        let mediation = |extra: Value| {
+            let mut m = map(json!({"case_id": case, "status": "mediating"}));
+            for (k, v) in extra.as_object().unwrap() {
+                m.insert(k.clone(), v.clone());
+            }
+            validate_create(RecordKind::Mediation, &m)
+        };
+        assert!(mediation(json!({"parties": [party(json!("王阿姨")), party(json!("李师傅"))]})).is_ok());
+        let missing = mediation(json!({"parties": [party(json!("王阿姨")), {"name": "李师傅", "role": "respondent"}]}));
+        assert_eq!(missing.unwrap_err().zh, "“当事人”填写有误：第2项缺少“已告知权利义务”");
+        let long = mediation(json!({"parties": [party(json!("长".repeat(51)))]})).unwrap_err();
+        assert!(long.zh.starts_with("“当事人”填写有误：第1项“姓名”填写有误"), "{}", long.zh);
+        assert!(mediation(json!({"parties": [{"name": "x", "role": "judge", "informed": true, "consented": true}]}))
+            .is_err());
+        assert!(mediation(
+            json!({"parties": [{"name": "x", "role": "other", "informed": true, "consented": true, "age": 3}]})
+        )
+        .is_err());
+        assert!(mediation(json!({"parties": ["王阿姨"]})).is_err());
+
+        let sig = |path: &str| json!([{"signer": "王阿姨", "role": "party", "path": path, "signed_at": 1_700_000_000_000i64}]);
+        assert!(mediation(json!({"signatures": sig("M10 20 L30 40 L31 41 M5 5 L6 6")})).is_ok());
+        assert!(mediation(json!({"signatures": sig("")})).is_err());
+        assert!(mediation(json!({"signatures": sig("M0 0 L1 1\"/><script>")})).is_err());
+        assert!(mediation(json!({"signatures": sig(&format!("M0 0{}", " L1 1".repeat(6000)))})).is_err());
+        assert!(mediation(json!({"status": "settled"})).is_err(), "old codes are not accepted");
+    }
+
+    #[test]
+    fn a_successful_mediation_needs_its_agreement() {
+        let check = |v: Value| {
+            let m = map(v);
+            check_mediation(|k| m.get(k))
+        };
+        assert!(check(json!({"status": "mediating"})).is_ok());
+        assert_eq!(check(json!({"status": "succeeded"})).unwrap_err().field.as_deref(), Some("terms"));
+        let oral = json!({"status": "succeeded", "terms": "楼上修好水管", "agreement_form": "oral"});
+        assert!(check(oral).is_ok());
+        let written = json!({"status": "succeeded", "terms": "楼上修好水管", "agreement_form": "written"});
+        assert_eq!(check(written).unwrap_err().zh, "缺少必填项“签名”");
+        assert_eq!(
+            check(json!({"status": "referred", "referred_to": " "})).unwrap_err().field.as_deref(),
+            Some("referred_to")
+        );
     }
 
     #[test]

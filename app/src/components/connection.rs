@@ -21,8 +21,24 @@ pub fn provide_connection() -> Connection {
     let c = Connection(RwSignal::new(Conn::Checking));
     provide_context(c);
     #[cfg(feature = "hydrate")]
-    Effect::new(move |_| monitor(c.0));
+    PENDING.with(|p| p.set(Some(c.0)));
     c
+}
+
+#[cfg(feature = "hydrate")]
+thread_local! {
+    static PENDING: std::cell::Cell<Option<RwSignal<Conn>>> = const { std::cell::Cell::new(None) };
+}
+
+/// Start watching the connection; called once the page has hydrated. Not
+/// earlier: a page split out of the main wasm hydrates only after its chunk
+/// has arrived, and a state change before that would leave the server's text
+/// ("正在检查网络…") in place, since hydration adopts text nodes as they are.
+#[cfg(feature = "hydrate")]
+pub fn start_monitor() {
+    if let Some(state) = PENDING.with(|p| p.take()) {
+        monitor(state);
+    }
 }
 
 #[component]

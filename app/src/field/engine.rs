@@ -14,7 +14,7 @@
 //! (applied, duplicate, conflict) has been stored and a complete pull covers
 //! it; refused entries stay, quarantined, until the envoy has read why.
 
-use super::{store::PhoneDb, FieldData};
+use super::{store::PhoneDb, Change, FieldData};
 use crate::{i18n::K, model::Me};
 use leptos::prelude::*;
 use std::{
@@ -24,7 +24,7 @@ use std::{
 };
 use uuid::Uuid;
 use wasm_bindgen::{closure::Closure, JsCast};
-use yinling_protocol::{new_id, schema, ClientState, FieldValue, PullResponse, PushResponse, RecordKind};
+use yinling_protocol::{new_id, schema, ClientState, FieldValue, PullResponse, PushResponse, RecordKind, RecordState};
 
 pub const APP_VERSION: &str = env!("CARGO_PKG_VERSION");
 const PUSH_BATCH: usize = 100;
@@ -39,6 +39,9 @@ struct Phone {
     syncing: Cell<bool>,
     again: Cell<bool>,
     last_synced_ms: Cell<Option<f64>>,
+    /// Every record as this phone sees it, built once per change: the lists
+    /// on a screen all read this instead of layering the outbox again.
+    views: RefCell<Option<Rc<BTreeMap<Uuid, RecordState>>>>,
 }
 
 thread_local! {
@@ -51,6 +54,14 @@ fn phone() -> Option<Rc<Phone>> {
 
 pub fn with_state<R>(f: impl FnOnce(&ClientState) -> R) -> Option<R> {
     phone().map(|p| f(&p.state.borrow()))
+}
+
+/// Every record as the phone sees it (pulled, with local edits layered on),
+/// shared until the next change.
+pub fn views() -> Option<Rc<BTreeMap<Uuid, RecordState>>> {
+    let p = phone()?;
+    let mut cache = p.views.borrow_mut();
+    Some(cache.get_or_insert_with(|| Rc::new(p.state.borrow().views())).clone())
 }
 
 fn now_ms() -> u64 {
@@ -109,6 +120,7 @@ pub async fn start(me: Me, data: FieldData) {
         syncing: Cell::new(false),
         again: Cell::new(false),
         last_synced_ms: Cell::new(None),
+        views: RefCell::new(None),
     });
     PHONE.with(|slot| *slot.borrow_mut() = Some(p.clone()));
     leptos::task::spawn_local(load_envoys(station_id, data));
@@ -180,6 +192,7 @@ pub async fn save_draft(key: &str, text: Option<String>) {
 
 /// Recompute the sync line and tell components the records changed.
 fn refresh(p: &Phone) {
+    p.views.replace(None);
     let s = p.state.borrow();
     // Records (not edits) waiting: a case saved and then edited twice is one.
     let waiting = s.outbox.unsent_ops().map(|o| o.record_id).collect::<HashSet<_>>().len();
@@ -214,61 +227,84 @@ fn refresh(p: &Phone) {
     });
 }
 
+/// "12.3 MB" / "1.5 GB". Rounded in integers: `{:.1}` on a float would pull
+/// the float formatting machinery (several KB) into the phone's wasm.
 fn human(bytes: f64) -> String {
     const MB: f64 = 1024.0 * 1024.0;
-    if bytes >= 1024.0 * MB {
-        format!("{:.1} GB", bytes / 1024.0 / MB)
-    } else {
-        format!("{:.1} MB", bytes / MB)
-    }
+    let (value, unit) = if bytes >= 1024.0 * MB { (bytes / 1024.0 / MB, "GB") } else { (bytes / MB, "MB") };
+    let tenths = (value * 10.0).round().max(0.0) as u64;
+    format!("{}.{} {unit}", tenths / 10, tenths % 10)
 }
 
 fn fail(p: &Phone, message: String) {
     p.data.status.update(|st| st.error = Some(message));
 }
 
-/// Record a new record: validate, queue, store atomically, then sync.
-pub async fn create(kind: RecordKind, fields: Vec<(&str, FieldValue)>) -> Result<Uuid, String> {
+/// Validate, queue and store several changes atomically (one IndexedDB
+/// transaction, with the bytes of any photos they add), then sync. Either
+/// every change is saved and queued, or none is.
+pub async fn save(changes: Vec<Change>, photos: Vec<(Uuid, web_sys::Blob)>) -> Result<(), String> {
     let p = phone().ok_or_else(|| text(K::FieldOpening))?;
-    let fields: BTreeMap<String, FieldValue> = fields.into_iter().map(|(k, v)| (k.to_string(), v)).collect();
-    schema::validate_create(kind, &fields).map_err(|r| r.zh)?;
-    let record_id = fresh_id();
-    let op = p.state.borrow_mut().create(fresh_id(), kind, p.station_id, record_id, fields, now_ms());
-    persist_new(&p, op.op_id).await?;
-    Ok(record_id)
-}
-
-/// Change fields of a record: validate, queue, store atomically, then sync.
-pub async fn update(id: Uuid, changes: Vec<(&str, FieldValue)>) -> Result<(), String> {
-    let p = phone().ok_or_else(|| text(K::FieldOpening))?;
-    let kind = p.state.borrow().view(id).map(|r| r.kind).ok_or_else(|| text(K::CaseMissing))?;
-    for (field, value) in &changes {
-        schema::validate_change(kind, field, value).map_err(|r| r.zh)?;
+    // Check everything before queueing anything.
+    for change in &changes {
+        match change {
+            Change::Create { kind, fields, .. } => schema::validate_create(*kind, fields).map_err(|r| r.zh)?,
+            Change::Update { id, changes } => {
+                let kind = p.state.borrow().view(*id).map(|r| r.kind).ok_or_else(|| text(K::CaseMissing))?;
+                for (field, value) in changes {
+                    schema::validate_change(kind, field, value).map_err(|r| r.zh)?;
+                }
+            }
+        }
     }
-    let changes = changes.into_iter().map(|(k, v)| (k.to_string(), v));
-    let op = p.state.borrow_mut().update(fresh_id(), id, changes, now_ms()).map_err(|e| e.message_zh().to_string())?;
-    persist_new(&p, op.op_id).await
-}
-
-/// Store a just-queued op; if the phone cannot store it, take it back out so
-/// the screen never shows as saved what is not.
-async fn persist_new(p: &Rc<Phone>, op_id: Uuid) -> Result<(), String> {
-    let (entry, clock) = {
-        let s = p.state.borrow();
-        let entry = s.outbox.entries().iter().find(|e| e.op.op_id == op_id).cloned();
-        (entry, s.clock.clone())
+    let mut op_ids = Vec::with_capacity(changes.len());
+    let queued: Result<(), String> = (|| {
+        let mut s = p.state.borrow_mut();
+        for change in changes {
+            let op = match change {
+                Change::Create { kind, id, fields } => s.create(fresh_id(), kind, p.station_id, id, fields, now_ms()),
+                Change::Update { id, changes } => {
+                    s.update(fresh_id(), id, changes, now_ms()).map_err(|e| e.message_zh().to_string())?
+                }
+            };
+            op_ids.push(op.op_id);
+        }
+        Ok(())
+    })();
+    p.views.replace(None);
+    let stored = match queued {
+        Ok(()) => {
+            let (entries, clock) = {
+                let s = p.state.borrow();
+                let entries: Vec<_> =
+                    s.outbox.entries().iter().filter(|e| op_ids.contains(&e.op.op_id)).cloned().collect();
+                (entries, s.clock.clone())
+            };
+            p.db.save_ops(&entries, &photos, &clock).await.map_err(|e| e.message_zh())
+        }
+        Err(e) => Err(e),
     };
-    let entry = entry.ok_or_else(|| text(K::SyncFailed))?;
-    if let Err(e) = p.db.save_op(&entry, &clock).await {
-        p.state.borrow_mut().outbox.dismiss(op_id);
-        refresh(p);
-        fail(p, e.message_zh());
-        return Err(e.message_zh());
+    if let Err(e) = stored {
+        // Take back what was queued so the screen never shows as saved what is not.
+        let mut s = p.state.borrow_mut();
+        for id in &op_ids {
+            s.outbox.dismiss(*id);
+        }
+        drop(s);
+        refresh(&p);
+        fail(&p, e.clone());
+        return Err(e);
     }
-    refresh(p);
+    refresh(&p);
     announce_saved();
     kick();
     Ok(())
+}
+
+/// A fresh record id (UUIDv7), for records that others in the same save
+/// refer to.
+pub fn new_record_id() -> Uuid {
+    fresh_id()
 }
 
 pub async fn dismiss(op_id: String) {
@@ -395,6 +431,10 @@ async fn sync_once(p: &Rc<Phone>) -> bool {
                 }
                 refresh(p);
                 if !page.has_more {
+                    // Records are in: their photos' bytes may follow.
+                    let synced =
+                        |id: Uuid| with_state(|s| !s.outbox.unsent_ops().any(|o| o.record_id == id)).unwrap_or(false);
+                    super::photo::upload_pending(&p.db, synced).await;
                     return true;
                 }
             }
@@ -403,6 +443,14 @@ async fn sync_once(p: &Rc<Phone>) -> bool {
                 return false;
             }
         }
+    }
+}
+
+/// Where to show a photo from.
+pub async fn photo_url(id: Uuid) -> String {
+    match phone() {
+        Some(p) => super::photo::url(&p.db, id).await,
+        None => format!("/api/v1/photos/{id}"),
     }
 }
 
@@ -465,8 +513,10 @@ pub async fn bench_save_visits(n: u32) -> Vec<f64> {
             ("note", FieldValue::String(format!("第{i}户：电梯常坏，老人上下楼困难，已登记并告知物业。"))),
             ("follow_up_needed", FieldValue::Bool(true)),
         ];
+        let fields = fields.into_iter().map(|(k, v)| (k.to_string(), v)).collect();
         let t0 = now();
-        if create(RecordKind::Visit, fields).await.is_err() {
+        let change = Change::Create { kind: RecordKind::Visit, id: new_record_id(), fields };
+        if save(vec![change], Vec::new()).await.is_err() {
             break;
         }
         times.push(now() - t0);

@@ -7,9 +7,12 @@
 #[cfg(feature = "hydrate")]
 pub mod engine;
 #[cfg(feature = "hydrate")]
+pub mod photo;
+#[cfg(feature = "hydrate")]
 pub mod store;
 
 use leptos::prelude::*;
+use std::collections::BTreeMap;
 use uuid::Uuid;
 use yinling_protocol::{FieldValue, RecordKind, RecordState};
 
@@ -62,15 +65,21 @@ pub fn field_data() -> FieldData {
 
 /// Every record of a kind as this phone sees it (pulled, with local edits).
 pub fn records(kind: RecordKind) -> Vec<RecordState> {
+    records_where(kind, |_| true)
+}
+
+/// The records of a kind that pass `keep`, without copying the others.
+pub fn records_where(kind: RecordKind, keep: impl Fn(&RecordState) -> bool) -> Vec<RecordState> {
     field_data().version.track();
     #[cfg(feature = "hydrate")]
     {
-        engine::with_state(|s| s.views().into_values().filter(|r| r.kind == kind && !r.deleted).collect())
+        engine::views()
+            .map(|all| all.values().filter(|r| r.kind == kind && !r.deleted && keep(r)).cloned().collect())
             .unwrap_or_default()
     }
     #[cfg(not(feature = "hydrate"))]
     {
-        let _ = kind;
+        let _ = (kind, keep);
         Vec::new()
     }
 }
@@ -79,7 +88,7 @@ pub fn record(id: Uuid) -> Option<RecordState> {
     field_data().version.track();
     #[cfg(feature = "hydrate")]
     {
-        engine::with_state(|s| s.view(id)).flatten()
+        engine::views().and_then(|all| all.get(&id).cloned())
     }
     #[cfg(not(feature = "hydrate"))]
     {
@@ -102,31 +111,78 @@ pub fn is_waiting(id: Uuid) -> bool {
     }
 }
 
-/// Record a new record on the phone (saved and queued atomically) and try
-/// to sync. Returns its id, or the Chinese reason it was not saved.
-pub async fn create(kind: RecordKind, fields: Vec<(&str, FieldValue)>) -> Result<Uuid, String> {
+/// One change of a [`save`].
+pub enum Change {
+    Create { kind: RecordKind, id: Uuid, fields: BTreeMap<String, FieldValue> },
+    Update { id: Uuid, changes: Vec<(String, FieldValue)> },
+}
+
+impl Change {
+    pub fn create(kind: RecordKind, id: Uuid, fields: Vec<(&str, FieldValue)>) -> Change {
+        Change::Create { kind, id, fields: fields.into_iter().map(|(k, v)| (k.to_string(), v)).collect() }
+    }
+
+    pub fn update(id: Uuid, changes: Vec<(&str, FieldValue)>) -> Change {
+        Change::Update { id, changes: changes.into_iter().map(|(k, v)| (k.to_string(), v)).collect() }
+    }
+}
+
+/// The bytes of a photo taken on the phone (a JPEG `Blob` in the browser).
+#[cfg(feature = "hydrate")]
+pub type PhotoBlob = web_sys::Blob;
+#[cfg(not(feature = "hydrate"))]
+#[derive(Clone)]
+pub struct PhotoBlob;
+
+/// Save what one user action recorded (records created and changed, and the
+/// bytes of photos they add) atomically, then try to sync. Returns the
+/// Chinese reason if nothing was saved.
+pub async fn save(changes: Vec<Change>, photos: Vec<(Uuid, PhotoBlob)>) -> Result<(), String> {
     #[cfg(feature = "hydrate")]
     {
-        engine::create(kind, fields).await
+        engine::save(changes, photos).await
     }
     #[cfg(not(feature = "hydrate"))]
     {
-        let _ = (kind, fields);
+        let _ = (changes, photos);
         Err(String::new())
     }
 }
 
-/// Change fields of a record on the phone and try to sync.
-pub async fn update(id: Uuid, changes: Vec<(&str, FieldValue)>) -> Result<(), String> {
+/// Where to show a photo from (the phone's copy, else the server's).
+pub async fn photo_url(id: Uuid) -> String {
     #[cfg(feature = "hydrate")]
     {
-        engine::update(id, changes).await
+        engine::photo_url(id).await
     }
     #[cfg(not(feature = "hydrate"))]
     {
-        let _ = (id, changes);
-        Err(String::new())
+        format!("/api/v1/photos/{id}")
     }
+}
+
+/// A fresh record id (UUIDv7) for a record others in the same save refer to.
+pub fn new_id() -> Uuid {
+    #[cfg(feature = "hydrate")]
+    {
+        engine::new_record_id()
+    }
+    #[cfg(not(feature = "hydrate"))]
+    {
+        Uuid::nil()
+    }
+}
+
+/// Record a new record on the phone (saved and queued atomically) and try
+/// to sync. Returns its id, or the Chinese reason it was not saved.
+pub async fn create(kind: RecordKind, fields: Vec<(&str, FieldValue)>) -> Result<Uuid, String> {
+    let id = new_id();
+    save(vec![Change::create(kind, id, fields)], Vec::new()).await.map(|()| id)
+}
+
+/// Change fields of a record on the phone and try to sync.
+pub async fn update(id: Uuid, changes: Vec<(&str, FieldValue)>) -> Result<(), String> {
+    save(vec![Change::update(id, changes)], Vec::new()).await
 }
 
 /// Start a sync now (the 立即同步 button, coming online, after a save).
@@ -144,7 +200,7 @@ pub fn dismiss(op_id: String) {
 }
 
 /// A form's unsaved input, kept on the phone as the envoy types.
-pub async fn load_draft(key: &'static str) -> Option<String> {
+pub async fn load_draft(key: &str) -> Option<String> {
     #[cfg(feature = "hydrate")]
     {
         engine::load_draft(key).await
@@ -156,18 +212,53 @@ pub async fn load_draft(key: &'static str) -> Option<String> {
     }
 }
 
-pub fn save_draft(key: &'static str, text: String) {
+pub fn save_draft(key: impl Into<String>, text: String) {
+    let key: String = key.into();
     #[cfg(feature = "hydrate")]
-    leptos::task::spawn_local(engine::save_draft(key, Some(text)));
+    leptos::task::spawn_local(async move { engine::save_draft(&key, Some(text)).await });
     #[cfg(not(feature = "hydrate"))]
     let _ = (key, text);
 }
 
-pub fn clear_draft(key: &'static str) {
+pub fn clear_draft(key: impl Into<String>) {
+    let key: String = key.into();
     #[cfg(feature = "hydrate")]
-    leptos::task::spawn_local(engine::save_draft(key, None));
+    leptos::task::spawn_local(async move { engine::save_draft(&key, None).await });
     #[cfg(not(feature = "hydrate"))]
     let _ = key;
+}
+
+/// Milliseconds since the epoch, now (0 on the server).
+pub fn now_ms() -> i64 {
+    #[cfg(feature = "hydrate")]
+    {
+        js_sys::Date::now() as i64
+    }
+    #[cfg(not(feature = "hydrate"))]
+    {
+        0
+    }
+}
+
+/// The time a UUIDv7 was made (ms), e.g. when a record's creating op was
+/// recorded on the phone.
+pub fn uuid_ms(id: Uuid) -> i64 {
+    let b = id.as_bytes();
+    i64::from_be_bytes([0, 0, b[0], b[1], b[2], b[3], b[4], b[5]])
+}
+
+/// `11-22 09:05` in the phone's local time.
+pub fn when(ms: i64) -> String {
+    #[cfg(feature = "hydrate")]
+    {
+        let d = js_sys::Date::new(&wasm_bindgen::JsValue::from_f64(ms as f64));
+        format!("{:02}-{:02} {:02}:{:02}", d.get_month() + 1, d.get_date(), d.get_hours(), d.get_minutes())
+    }
+    #[cfg(not(feature = "hydrate"))]
+    {
+        let _ = ms;
+        String::new()
+    }
 }
 
 /// Local date `YYYY-MM-DD`, `days` from today.

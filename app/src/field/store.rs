@@ -143,7 +143,7 @@ impl PhoneDb {
         let mut entries: Vec<OutboxEntry> =
             tx.store("outbox")?.get_all(None, None).await?.iter().map(decode).collect::<Result<_>>()?;
         // Recording order: the device's HLC is strictly increasing.
-        entries.sort_by_key(|e| e.op.hlc);
+        crate::sort::sort_by_key(&mut entries, |e| e.op.hlc);
         let records: BTreeMap<Uuid, RecordState> = tx
             .store("replica")?
             .get_all(None, None)
@@ -174,9 +174,59 @@ impl PhoneDb {
 
     /// Save one recorded op: its outbox entry and the clock, atomically.
     pub async fn save_op(&self, entry: &OutboxEntry, clock: &HlcClock) -> Result<()> {
-        let tx = self.db.transaction(&["outbox", "meta"], TransactionMode::ReadWrite)?;
-        tx.store("outbox")?.put(&encode(entry)?, Some(&js(&entry.op.op_id.to_string()))).await?;
+        self.save_ops(std::slice::from_ref(entry), &[], clock).await
+    }
+
+    /// Save what one user action recorded, atomically: the outbox entries,
+    /// the bytes of the photos they add (by photo record id, marked not yet
+    /// uploaded) and the clock.
+    pub async fn save_ops(
+        &self,
+        entries: &[OutboxEntry],
+        photos: &[(Uuid, web_sys::Blob)],
+        clock: &HlcClock,
+    ) -> Result<()> {
+        let stores: &[&str] = if photos.is_empty() { &["outbox", "meta"] } else { &["outbox", "meta", "photos"] };
+        let tx = self.db.transaction(stores, TransactionMode::ReadWrite)?;
+        let outbox = tx.store("outbox")?;
+        for entry in entries {
+            outbox.put(&encode(entry)?, Some(&js(&entry.op.op_id.to_string()))).await?;
+        }
+        if !photos.is_empty() {
+            let store = tx.store("photos")?;
+            for (id, blob) in photos {
+                store.put(&photo_entry(blob, false), Some(&js(&id.to_string()))).await?;
+            }
+        }
         tx.store("meta")?.put(&encode(clock)?, Some(&js("clock"))).await?;
+        tx.done().await?;
+        Ok(())
+    }
+
+    /// A photo's bytes kept on this phone, and whether the server has them.
+    pub async fn photo(&self, id: Uuid) -> Result<Option<(web_sys::Blob, bool)>> {
+        let tx = self.db.transaction(&["photos"], TransactionMode::ReadOnly)?;
+        let v = tx.store("photos")?.get(js(&id.to_string())).await?;
+        tx.done().await?;
+        Ok(v.and_then(|v| read_photo_entry(&v)))
+    }
+
+    /// Ids of photos whose bytes have not reached the server yet.
+    pub async fn photos_to_upload(&self) -> Result<Vec<Uuid>> {
+        let tx = self.db.transaction(&["photos"], TransactionMode::ReadOnly)?;
+        let all = tx.store("photos")?.scan(None, None, None, None).await?;
+        tx.done().await?;
+        Ok(all
+            .into_iter()
+            .filter(|(_, v)| read_photo_entry(v).is_some_and(|(_, uploaded)| !uploaded))
+            .filter_map(|(k, _)| k.as_string().and_then(|k| Uuid::parse_str(&k).ok()))
+            .collect())
+    }
+
+    /// Remember that the server has stored a photo's bytes.
+    pub async fn mark_uploaded(&self, id: Uuid, blob: &web_sys::Blob) -> Result<()> {
+        let tx = self.db.transaction(&["photos"], TransactionMode::ReadWrite)?;
+        tx.store("photos")?.put(&photo_entry(blob, true), Some(&js(&id.to_string()))).await?;
         tx.done().await?;
         Ok(())
     }
@@ -250,6 +300,21 @@ impl PhoneDb {
         tx.done().await?;
         Ok(())
     }
+}
+
+/// `{ blob, uploaded }`: IndexedDB keeps the Blob itself (no base64).
+fn photo_entry(blob: &web_sys::Blob, uploaded: bool) -> JsValue {
+    let o = js_sys::Object::new();
+    let _ = js_sys::Reflect::set(&o, &js("blob"), blob);
+    let _ = js_sys::Reflect::set(&o, &js("uploaded"), &JsValue::from_bool(uploaded));
+    o.into()
+}
+
+fn read_photo_entry(v: &JsValue) -> Option<(web_sys::Blob, bool)> {
+    use wasm_bindgen::JsCast;
+    let blob = js_sys::Reflect::get(v, &js("blob")).ok()?.dyn_into::<web_sys::Blob>().ok()?;
+    let uploaded = js_sys::Reflect::get(v, &js("uploaded")).ok()?.as_bool().unwrap_or(false);
+    Some((blob, uploaded))
 }
 
 /// Bytes this site uses on the phone, and the browser's quota for it.

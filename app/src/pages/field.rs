@@ -6,6 +6,8 @@
 //! itself is drawn only after hydration, from data on the phone, so a cached
 //! shell hydrates without mismatch whatever deep link it was opened at.
 
+use super::field_photos::{pending_photos, photo_changes, PhotoPicker, PhotoStrip};
+use super::field_timeline::{person, step_entry, Timeline};
 use crate::{
     components::frame::Frame,
     field::field_data,
@@ -99,7 +101,7 @@ async fn load_profile(profile: RwSignal<Profile>) {
     profile.set(remembered.map(Profile::Ready).unwrap_or(Profile::NeedLogin));
 }
 
-fn current_me() -> Option<Me> {
+pub(crate) fn current_me() -> Option<Me> {
     match expect_context::<FieldProfile>().0.get() {
         Profile::Ready(me) => Some(me),
         _ => None,
@@ -116,6 +118,7 @@ pub fn FieldHome() -> impl IntoView {
         })}
         <SyncBar/>
         <p><a class="btn btn-primary btn-block" id="new-visit" href="/field/visits/new">"登记走访"</a></p>
+        <p><a class="btn btn-block" id="my-points" href="/field/points">"我的积分"</a></p>
         <Quarantined/>
         <DueToday/>
         <MyCases/>
@@ -242,7 +245,7 @@ fn DueToday() -> impl IntoView {
             let when = c.str_value("follow_up_on").unwrap_or_default().to_string();
             (when, format!("事项跟进：{}", c.str_value("title").unwrap_or_default()), format!("/field/cases/{}", c.id))
         }));
-        items.sort();
+        crate::sort::sort_by(&mut items, Ord::cmp);
         (!items.is_empty()).then(|| {
             view! {
                 <section id="due-today">
@@ -273,7 +276,7 @@ fn MyCases() -> impl IntoView {
                 let me = current_me().and_then(|m| uuid::Uuid::parse_str(&m.id).ok());
                 let mut cases: Vec<RecordState> =
                     crate::field::records(RecordKind::Case).into_iter().filter(is_open).collect();
-                cases.sort_by(|a, b| b.rev.cmp(&a.rev).then(b.id.cmp(&a.id)));
+                crate::sort::sort_by(&mut cases, |a, b| b.rev.cmp(&a.rev).then(b.id.cmp(&a.id)));
                 let (mine, others): (Vec<_>, Vec<_>) =
                     cases.into_iter().partition(|c| me.is_some_and(|m| c.handlers.contains(&m)));
                 view! {
@@ -366,9 +369,12 @@ fn CaseView(case: RecordState) -> impl IntoView {
     let description = RwSignal::new(case.str_value("description").unwrap_or_default().to_string());
     let message = RwSignal::new(None::<(bool, String)>);
     let waiting = move || crate::field::is_waiting(id);
-    let save_fields = move |changes: Vec<(&'static str, FieldValue)>| {
+    // A change and, for a step of the case, its timeline entry: one save.
+    let save_step = move |changes: Vec<(&'static str, FieldValue)>, step: Option<(&'static str, String)>| {
+        let mut all = vec![crate::field::Change::update(id, changes)];
+        all.extend(step.map(|(kind, text)| step_entry(id, kind, text)));
         leptos::task::spawn_local(async move {
-            match crate::field::update(id, changes).await {
+            match crate::field::save(all, Vec::new()).await {
                 Ok(()) => message.set(Some((true, "已保存在本机".into()))),
                 Err(e) => message.set(Some((false, e))),
             }
@@ -376,7 +382,7 @@ fn CaseView(case: RecordState) -> impl IntoView {
     };
     let save_description = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
-        save_fields(vec![("description", FieldValue::String(description.get_untracked()))]);
+        save_step(vec![("description", FieldValue::String(description.get_untracked()))], None);
     };
     let next = schema::case_status::next_statuses(&status);
     let mechanism = case.str_value("mechanism").map(str::to_string);
@@ -388,6 +394,7 @@ fn CaseView(case: RecordState) -> impl IntoView {
     let phone =
         case.str_value("contact_phone").map(|p| if handler { p.to_string() } else { crate::model::mask_phone(p) });
     let referred_to = case.str_value("referred_to").map(str::to_string);
+    let is_dispute = case.str_value("kind") == Some("dispute");
     view! {
         <h1 id="case-title">{case.str_value("title").unwrap_or_default().to_string()}</h1>
         {(raised_by.is_some() || phone.is_some()).then(|| view! {
@@ -416,7 +423,10 @@ fn CaseView(case: RecordState) -> impl IntoView {
                     let code = *s;
                     view! {
                         <button type="button" class="btn" data-status=code
-                            on:click=move |_| save_fields(vec![("status", FieldValue::String(code.into()))])>
+                            on:click=move |_| save_step(
+                                vec![("status", FieldValue::String(code.into()))],
+                                Some(("status", format!("状态改为“{}”", status_label(code)))),
+                            )>
                             {status_label(code)}
                         </button>
                     }
@@ -432,10 +442,11 @@ fn CaseView(case: RecordState) -> impl IntoView {
                     message.set(Some((false, "请选择转交给哪个单位。".into())));
                     return;
                 }
-                save_fields(vec![
-                    ("status", FieldValue::String("referred".into())),
-                    ("referred_to", FieldValue::String(whom)),
-                ]);
+                let step = Some(("referral", format!("转交{whom}")));
+                save_step(
+                    vec![("status", FieldValue::String("referred".into())), ("referred_to", FieldValue::String(whom))],
+                    step,
+                );
             };
             view! {
                 <details class="card">
@@ -459,13 +470,76 @@ fn CaseView(case: RecordState) -> impl IntoView {
                 let pressed = mechanism.as_deref() == Some(code);
                 view! {
                     <button type="button" class="btn choice" aria-pressed=pressed.to_string()
-                        on:click=move |_| save_fields(vec![("mechanism", FieldValue::String(code.into()))])>{c.zh}</button>
+                        on:click=move |_| save_step(
+                            vec![("mechanism", FieldValue::String(code.into()))],
+                            Some(("note", format!("处理方式：{}", c.zh))),
+                        )>{c.zh}</button>
                 }
             }).collect_view()}
         </div>
         {move || message.get().map(|(ok, m)| view! {
             <p class=if ok { "ok" } else { "error" } role="status" id="case-message">{m}</p>
         })}
+        <h2>"照片"</h2>
+        <PhotoStrip owner=id/>
+        <CasePhotos case_id=id/>
+        {is_dispute.then(|| view! { <MediationLink case_id=id/> })}
+        <Timeline case=case.clone() me/>
+    }
+}
+
+/// Photos taken for the case, saved with a timeline entry.
+#[component]
+fn CasePhotos(case_id: uuid::Uuid) -> impl IntoView {
+    let photos = pending_photos();
+    let message = RwSignal::new(None::<(bool, String)>);
+    let save = move |_| {
+        let list = photos.get_untracked();
+        if list.is_empty() {
+            return;
+        }
+        let n = list.len();
+        let (mut changes, blobs) = photo_changes(list, "case", case_id);
+        changes.push(step_entry(case_id, "note", format!("添加照片 {n} 张")));
+        leptos::task::spawn_local(async move {
+            match crate::field::save(changes, blobs).await {
+                Ok(()) => {
+                    photos.set(Vec::new());
+                    message.set(Some((true, "照片已保存在本机".into())));
+                }
+                Err(e) => message.set(Some((false, e))),
+            }
+        });
+    };
+    view! {
+        <PhotoPicker photos id="case-photo"/>
+        {move || (!photos.with(Vec::is_empty)).then(|| view! {
+            <button type="button" class="btn btn-primary" id="save-case-photos" on:click=save>"保存照片"</button>
+        })}
+        {move || message.get().map(|(ok, m)| view! { <p class=if ok { "ok" } else { "error" } role="status">{m}</p> })}
+    }
+}
+
+/// A dispute's mediation: open it, or start one.
+#[component]
+fn MediationLink(case_id: uuid::Uuid) -> impl IntoView {
+    let href = format!("/field/cases/{case_id}/mediation");
+    move || {
+        let key = case_id.to_string();
+        let found =
+            crate::field::records_where(RecordKind::Mediation, |m| m.str_value("case_id") == Some(key.as_str()))
+                .into_iter()
+                .next();
+        let label = match found.as_ref().and_then(|m| m.str_value("status")) {
+            Some(s) => {
+                format!("调解记录（{}）", schema::choice(RecordKind::Mediation, "status", s).map_or("", |c| c.zh))
+            }
+            None => "开始调解".into(),
+        };
+        view! {
+            <h2>"人民调解"</h2>
+            <p><a class="btn btn-primary btn-block" id="open-mediation" href=href.clone()>{label}</a></p>
+        }
     }
 }
 
@@ -503,9 +577,14 @@ fn Assignees(id: uuid::Uuid, assignees: Option<FieldValue>) -> impl IntoView {
                 return;
             }
             let mut list: Vec<FieldValue> = current.iter().cloned().map(FieldValue::String).collect();
-            list.push(FieldValue::String(who));
+            list.push(FieldValue::String(who.clone()));
+            let name = uuid::Uuid::parse_str(&who).map(|u| person(u, None)).unwrap_or_default();
+            let changes = vec![
+                crate::field::Change::update(id, vec![("assignees", FieldValue::Array(list))]),
+                step_entry(id, "note", format!("添加经办人：{name}")),
+            ];
             leptos::task::spawn_local(async move {
-                match crate::field::update(id, vec![("assignees", FieldValue::Array(list))]).await {
+                match crate::field::save(changes, Vec::new()).await {
                     Ok(()) => message.set(Some((true, "已保存在本机".into()))),
                     Err(e) => message.set(Some((false, e))),
                 }

@@ -5,8 +5,9 @@
 //! a follow-up date. Every tap and keystroke is kept as a draft on the phone;
 //! a saved visit is final (append-only) and any topic can become a case.
 
+use super::field_photos::{pending_photos, photo_changes, PhotoPicker};
 use crate::{
-    field::{self, field_data},
+    field::{self, field_data, Change},
     i18n::K,
     prefs::tr,
 };
@@ -55,7 +56,7 @@ fn door_label(unit: i64, floor: i64, door: i64) -> String {
 }
 
 /// Big buttons for picking one value; the chosen one is pressed.
-fn choices<T: Clone + PartialEq + Send + Sync + 'static>(
+pub(crate) fn choices<T: Clone + PartialEq + Send + Sync + 'static>(
     name: &'static str,
     items: Vec<(T, String)>,
     chosen: impl Fn() -> Option<T> + Send + Sync + Copy + 'static,
@@ -83,6 +84,7 @@ pub fn FieldVisit() -> impl IntoView {
     let saved = RwSignal::new(None::<(String, Vec<String>, Option<String>)>);
     let message = RwSignal::new(None::<(bool, String)>);
     let saved_note = RwSignal::new(String::new());
+    let photos = pending_photos();
 
     // Bring back the draft once the phone's database is open.
     Effect::new(move |_| {
@@ -130,7 +132,7 @@ pub fn FieldVisit() -> impl IntoView {
                 })
             })
             .collect();
-        list.sort_by(|a, b| a.1.cmp(&b.1));
+        crate::sort::sort_by(&mut list, |a, b| a.1.cmp(&b.1));
         list
     };
 
@@ -150,49 +152,55 @@ pub fn FieldVisit() -> impl IntoView {
             message.set(Some((false, "请选好小区、楼栋、单元、住户，以及是否见到住户。".into())));
             return;
         };
-        leptos::task::spawn_local(async move {
-            let household = match f.household.clone() {
-                Some(h) => h,
-                None => {
-                    let (Some(floor), Some(door)) = (f.new_floor, f.new_door) else {
-                        message.set(Some((false, "请选择住户，或选楼层和门牌新增住户。".into())));
-                        return;
-                    };
-                    let mut fields = vec![
-                        ("compound_id", FieldValue::String(compound.clone())),
-                        ("building_id", FieldValue::String(building.clone())),
-                        ("door", FieldValue::String(door_label(unit, floor, door))),
-                    ];
-                    if !f.head_name.trim().is_empty() {
-                        fields.push(("head_name", FieldValue::String(f.head_name.trim().to_string())));
-                    }
-                    match field::create(RecordKind::Household, fields).await {
-                        Ok(id) => id.to_string(),
-                        Err(e) => return message.set(Some((false, e))),
-                    }
+        // The new household (if any), the visit and its photos: one save.
+        let mut changes = Vec::new();
+        let household = match f.household.clone() {
+            Some(h) => h,
+            None => {
+                let (Some(floor), Some(door)) = (f.new_floor, f.new_door) else {
+                    message.set(Some((false, "请选择住户，或选楼层和门牌新增住户。".into())));
+                    return;
+                };
+                let mut fields = vec![
+                    ("compound_id", FieldValue::String(compound.clone())),
+                    ("building_id", FieldValue::String(building.clone())),
+                    ("door", FieldValue::String(door_label(unit, floor, door))),
+                ];
+                if !f.head_name.trim().is_empty() {
+                    fields.push(("head_name", FieldValue::String(f.head_name.trim().to_string())));
                 }
-            };
-            let mut fields = vec![
-                ("compound_id", FieldValue::String(compound)),
-                ("building_id", FieldValue::String(building)),
-                ("household_id", FieldValue::String(household.clone())),
-                ("visited_at", FieldValue::from(js_now())),
-                ("met", FieldValue::Bool(met)),
-                ("topics", FieldValue::Array(f.topics.iter().cloned().map(FieldValue::String).collect())),
-                ("follow_up_needed", FieldValue::Bool(f.follow_up)),
-            ];
-            if !f.note.trim().is_empty() {
-                fields.push(("note", FieldValue::String(f.note.trim().to_string())));
+                let id = field::new_id();
+                changes.push(Change::create(RecordKind::Household, id, fields));
+                id.to_string()
             }
-            if f.follow_up && !f.follow_up_on.is_empty() {
-                fields.push(("follow_up_on", FieldValue::String(f.follow_up_on.clone())));
-            }
-            match field::create(RecordKind::Visit, fields).await {
+        };
+        let mut fields = vec![
+            ("compound_id", FieldValue::String(compound)),
+            ("building_id", FieldValue::String(building)),
+            ("household_id", FieldValue::String(household.clone())),
+            ("visited_at", FieldValue::from(js_now())),
+            ("met", FieldValue::Bool(met)),
+            ("topics", FieldValue::Array(f.topics.iter().cloned().map(FieldValue::String).collect())),
+            ("follow_up_needed", FieldValue::Bool(f.follow_up)),
+        ];
+        if !f.note.trim().is_empty() {
+            fields.push(("note", FieldValue::String(f.note.trim().to_string())));
+        }
+        if f.follow_up && !f.follow_up_on.is_empty() {
+            fields.push(("follow_up_on", FieldValue::String(f.follow_up_on.clone())));
+        }
+        let visit_id = field::new_id();
+        changes.push(Change::create(RecordKind::Visit, visit_id, fields));
+        let (photo_records, blobs) = photo_changes(photos.get_untracked(), "visit", visit_id);
+        changes.extend(photo_records);
+        leptos::task::spawn_local(async move {
+            match field::save(changes, blobs).await.map(|()| visit_id) {
                 Ok(id) => {
                     field::clear_draft(DRAFT);
                     saved.set(Some((id.to_string(), f.topics.clone(), Some(household))));
                     saved_note.set(f.note.trim().to_string());
                     form.set(VisitForm { follow_up_on: field::date_in(7), ..Default::default() });
+                    photos.set(Vec::new());
                     message.set(Some((true, "走访已保存在本机".into())));
                 }
                 Err(e) => message.set(Some((false, e))),
@@ -289,6 +297,8 @@ pub fn FieldVisit() -> impl IntoView {
                 <input type="date" id="follow-up-on" prop:value=move || form.with(|f| f.follow_up_on.clone())
                     on:input=move |ev| form.update(|f| f.follow_up_on = event_target_value(&ev))/>
             </Show>
+            <h2>"照片"</h2>
+            <PhotoPicker photos id="visit-photo"/>
             <button type="submit" class="btn btn-primary btn-block" id="save-visit" disabled=move || !can_save()>
                 {tr(K::Save)}
             </button>

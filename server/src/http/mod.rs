@@ -63,6 +63,7 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/stations/{id}/slot-exceptions", post(slots::add_exception))
         .route("/api/v1/stations/{id}/slot-exceptions/{exception}/delete", post(slots::delete_exception))
         .route("/api/v1/stations/{id}/sync", get(sync::queue))
+        .route("/api/v1/photos/{id}", get(sync::photo).put(sync::upload_photo))
         .route("/api/v1/stations/{id}/conflicts/{conflict}/resolve", post(sync::resolve))
         .route("/api/v1/stations/{id}/rejections/{op}/dismiss", post(sync::dismiss))
         .route("/api/v1/stations/{id}/rejections/{op}/fix", post(sync::fix))

@@ -33,8 +33,27 @@ pub fn build_id(site_root: &Path) -> String {
     hasher.finalize().iter().take(8).map(|b| format!("{b:02x}")).collect()
 }
 
-/// `public/sw.js` with this build's version filled in. Served with no-cache so
-/// browsers look for a new version on every visit.
+/// The files `cargo leptos build --split` adds next to the main wasm and JS:
+/// one wasm chunk per lazily loaded page (and chunks they share) and the
+/// loader script. The service worker caches them with the shell, so a page
+/// split out of the main module opens offline too. A JSON array of paths.
+pub fn split_assets(site_root: &Path) -> String {
+    let names: Vec<String> = std::fs::read_dir(site_root.join("pkg"))
+        .map(|d| d.filter_map(Result::ok).filter_map(|e| e.file_name().into_string().ok()).collect())
+        .unwrap_or_default();
+    let mut paths: Vec<String> =
+        names.into_iter().filter(|name| is_split_asset(name)).map(|name| format!("/pkg/{name}")).collect();
+    paths.sort();
+    serde_json::to_string(&paths).unwrap_or_else(|_| "[]".into())
+}
+
+fn is_split_asset(name: &str) -> bool {
+    let main = name == "yinling.wasm" || name == "yinling.js";
+    !main && (name.ends_with(".wasm") || (name.starts_with("__wasm_split") && name.ends_with(".js")))
+}
+
+/// `public/sw.js` with this build's version and lazily loaded files filled
+/// in. Served with no-cache so browsers look for a new version on every visit.
 pub async fn service_worker(State(state): State<AppState>) -> Response {
     let template = match tokio::fs::read_to_string(state.config.site_root.join("sw.js")).await {
         Ok(t) => t,
@@ -43,7 +62,9 @@ pub async fn service_worker(State(state): State<AppState>) -> Response {
             return StatusCode::NOT_FOUND.into_response();
         }
     };
-    let body = template.replace("__YINLING_BUILD_ID__", &state.build_id);
+    let body = template
+        .replace("__YINLING_BUILD_ID__", &state.build_id)
+        .replace("[/*__YINLING_SPLIT_ASSETS__*/]", &state.split_assets);
     (
         [
             (header::CONTENT_TYPE, HeaderValue::from_static("text/javascript; charset=utf-8")),
@@ -89,4 +110,43 @@ pub async fn prefs(headers: HeaderMap, Query(q): Query<PrefsQuery>) -> Response 
         _ => {}
     }
     resp
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn split_assets_lists_chunks_and_their_loader_only() {
+        let dir = std::env::temp_dir().join(format!("yinling-split-assets-{}", std::process::id()));
+        let pkg = dir.join("pkg");
+        std::fs::create_dir_all(&pkg).unwrap();
+        for f in [
+            "yinling.wasm",
+            "yinling.js",
+            "yinling.css",
+            "yinling.d.ts",
+            "__wasm_split_manifest.json",
+            "__wasm_split.______________________.js",
+            "station_route_view_123.wasm",
+            "__wasm_split_shared0_1.wasm",
+        ] {
+            std::fs::write(pkg.join(f), b"x").unwrap();
+        }
+        let got: Vec<String> = serde_json::from_str(&split_assets(&dir)).unwrap();
+        std::fs::remove_dir_all(&dir).unwrap();
+        assert_eq!(
+            got,
+            [
+                "/pkg/__wasm_split.______________________.js",
+                "/pkg/__wasm_split_shared0_1.wasm",
+                "/pkg/station_route_view_123.wasm"
+            ]
+        );
+    }
+
+    #[test]
+    fn split_assets_of_an_unsplit_build_is_empty() {
+        assert_eq!(split_assets(Path::new("/nonexistent/yinling")), "[]");
+    }
 }

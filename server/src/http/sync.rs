@@ -128,6 +128,39 @@ pub async fn fix(
     done(&headers, sync::rejections::fix(&state, who.as_ref(), &station, &op, &edits).await)
 }
 
+/// `PUT /api/v1/photos/{id}`: the JPEG bytes of a synced photo record.
+#[instrument(skip_all)]
+pub async fn upload_photo(
+    State(state): State<AppState>,
+    MaybePrincipal(who): MaybePrincipal,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> Response {
+    match sync::photos::upload(&state, who.as_ref(), &id, &body).await {
+        Ok(true) => StatusCode::CREATED.into_response(),
+        Ok(false) => StatusCode::NO_CONTENT.into_response(),
+        Err(e) => e.into_response(),
+    }
+}
+
+/// `GET /api/v1/photos/{id}`: a photo the caller may see.
+#[instrument(skip_all)]
+pub async fn photo(
+    State(state): State<AppState>,
+    MaybePrincipal(who): MaybePrincipal,
+    Path(id): Path<String>,
+) -> Response {
+    use axum::http::header;
+    match sync::photos::download(&state, who.as_ref(), &id).await {
+        Ok(bytes) => (
+            [(header::CONTENT_TYPE, "image/jpeg"), (header::CACHE_CONTROL, "private, max-age=31536000, immutable")],
+            bytes,
+        )
+            .into_response(),
+        Err(e) => e.into_response(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

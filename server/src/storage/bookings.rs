@@ -246,7 +246,7 @@ fn is_unique_violation(e: &sqlx::Error) -> bool {
 impl SqliteStore {
     /// SQLite: take the database's write lock before reading anything.
     async fn write_tx(&self) -> Result<sqlx::Transaction<'static, sqlx::Sqlite>, sqlx::Error> {
-        self.pool.begin_with("BEGIN IMMEDIATE").await
+        super::sql::begin_with(&self.pool, "BEGIN IMMEDIATE").await
     }
 }
 

@@ -6,12 +6,14 @@
 //! each backend keeps only what truly differs: how it connects and migrates.
 
 mod bookings;
+mod photos;
 mod rows;
 mod sql;
 mod sync;
 
 use async_trait::async_trait;
 pub use bookings::*;
+pub use photos::PhotoStore;
 pub use rows::*;
 use std::sync::Arc;
 pub use sync::{ConflictRow, DeviceRow, PullPage, PushBatch, RejectionRow, SyncStore};
@@ -37,7 +39,7 @@ pub enum Backend {
 }
 
 #[async_trait]
-pub trait Store: BookingStore + SyncStore + Send + Sync + 'static {
+pub trait Store: BookingStore + SyncStore + PhotoStore + Send + Sync + 'static {
     fn backend(&self) -> Backend;
 
     /// True when the county has no stations yet (a fresh database).

@@ -45,6 +45,28 @@ impl SqliteStore {
     }
 }
 
+/// A transaction opened with a custom BEGIN (SQLite's `BEGIN IMMEDIATE`,
+/// which holds the write lock from the first statement so a read-then-write
+/// never fails half way on a lock upgrade).
+///
+/// Started on its own task because it must not be cancelled: sqlx 0.8
+/// acknowledges a custom BEGIN before it builds the `Transaction`, and a
+/// request dropped between the two (a phone going out of range mid sync)
+/// put the connection back in the pool still inside the transaction —
+/// holding the write lock, so every later write waited out the busy timeout
+/// and failed with "database is locked". On its own task the begin always
+/// completes; if nobody is left to use it, the `Transaction` is dropped and
+/// rolled back.
+pub(super) async fn begin_with<DB: sqlx::Database>(
+    pool: &sqlx::Pool<DB>,
+    statement: &'static str,
+) -> Result<sqlx::Transaction<'static, DB>, sqlx::Error> {
+    let pool = pool.clone();
+    tokio::spawn(async move { pool.begin_with(statement).await })
+        .await
+        .map_err(|e| sqlx::Error::Io(std::io::Error::other(e)))?
+}
+
 pub struct PgStore {
     pub(super) pool: sqlx::PgPool,
 }

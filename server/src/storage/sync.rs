@@ -323,7 +323,7 @@ macro_rules! sync_store {
                     // and the stored records come back in one round trip to
                     // the connection's thread (each round trip is a thread
                     // hand-off, and those add up on a busy machine).
-                    let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+                    let mut tx = super::sql::begin_with(&self.pool, "BEGIN IMMEDIATE").await?;
                     let n = batch.ops.len();
                     let sql = format!(
                         "SELECT 0 AS t, CAST(rev AS TEXT) AS json FROM sync_counter WHERE id = 1 \

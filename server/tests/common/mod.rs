@@ -182,6 +182,18 @@ impl Visitor {
             .unwrap()
     }
 
+    /// PUT raw bytes with the CSRF header (photo uploads).
+    pub async fn put_bytes(&self, path: &str, bytes: Vec<u8>) -> Response {
+        self.client
+            .put(format!("{}{path}", self.base))
+            .header("x-csrf-token", self.csrf())
+            .header(header::CONTENT_TYPE, "image/jpeg")
+            .body(bytes)
+            .send()
+            .await
+            .unwrap()
+    }
+
     pub async fn login(&self, phone: &str, password: &str) -> Response {
         self.post_form("/api/v1/login", &[("phone", phone), ("password", password)]).await
     }

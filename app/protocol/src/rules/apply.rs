@@ -75,6 +75,7 @@ pub(super) fn create(
         handlers: Vec::new(),
     };
     record.recompute_handlers();
+    check_state(&record)?;
     Ok(Effect { record: Some(record), conflicts: Vec::new(), resolved: Vec::new(), outcome: Outcome::Applied { rev } })
 }
 
@@ -123,6 +124,14 @@ fn check_case_status(caller: &Caller, cur: &RecordState, applied: &[&FieldChange
         return Err(status_error("转交时须填写转交单位", "referred requires a non-empty referred_to"));
     }
     Ok(())
+}
+
+/// Rules on a record's whole resulting state (beyond single fields).
+fn check_state(record: &RecordState) -> Result<(), RejectReason> {
+    match record.kind {
+        RecordKind::Mediation => schema::check_mediation(|k| record.value(k)),
+        _ => Ok(()),
+    }
 }
 
 pub(super) fn update(
@@ -211,6 +220,7 @@ pub(super) fn update(
         }
         next.rev = rev;
         next.recompute_handlers();
+        check_state(&next)?;
         record = Some(next);
     }
     let outcome = if conflicts.is_empty() {

@@ -2,11 +2,12 @@
 //!
 //! * Admin: anything, any station.
 //! * Staff: anything on records of their own station.
-//! * Envoy: creates in their own station; updates non-case records of their
-//!   station; updates a case only if they handle it (created it or are in
-//!   `assignees`), which also works for a case of another station they were
-//!   assigned to; deletes only records they created, never cases (a case is
-//!   closed through its status, not deleted).
+//! * Envoy: creates in their own station; updates records of their station
+//!   without handlers; updates a case or mediation only if they handle it
+//!   (created it or are in `assignees` / `mediator_ids`), which also works
+//!   for one of another station they were assigned to; deletes only records
+//!   they created, never cases or mediations (those are closed through their
+//!   status, not deleted).
 
 use uuid::Uuid;
 
@@ -34,16 +35,16 @@ pub(super) fn may_create(caller: &Caller, op: &Op) -> Result<(), RejectReason> {
     }
 }
 
-/// True if the user handles the case.
+/// True if the user handles the case or mediation record.
 pub(super) fn handles(user: Uuid, record: &RecordState) -> bool {
-    record.kind == RecordKind::Case && record.handlers.contains(&user)
+    record.kind.has_handlers() && record.handlers.contains(&user)
 }
 
 pub(super) fn may_update(caller: &Caller, record: &RecordState) -> Result<(), RejectReason> {
     match caller.role {
         Role::Admin => Ok(()),
         Role::Staff => same_station(caller, record.station_id),
-        Role::Envoy if record.kind == RecordKind::Case => {
+        Role::Envoy if record.kind.has_handlers() => {
             home(caller)?;
             if handles(caller.user_id, record) {
                 Ok(())
@@ -63,7 +64,8 @@ pub(super) fn may_delete(caller: &Caller, record: &RecordState) -> Result<(), Re
         Role::Staff => same_station(caller, record.station_id),
         Role::Envoy => {
             same_station(caller, record.station_id)?;
-            if record.kind == RecordKind::Case || record.created_by != caller.user_id {
+            let closed_by_status = matches!(record.kind, RecordKind::Case | RecordKind::Mediation);
+            if closed_by_status || record.created_by != caller.user_id {
                 Err(RejectReason::new(RejectCode::Forbidden))
             } else {
                 Ok(())

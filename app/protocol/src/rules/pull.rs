@@ -9,8 +9,9 @@
 //! This relies on revisions being committed in allocation order (see `rules`).
 //!
 //! SQL equivalent of the filter for the storage layer:
-//! `WHERE rev > :cursor AND (:admin OR station_id = :station OR (kind = 'case'
-//! AND :user IN handlers)) ORDER BY rev LIMIT :limit + 1`
+//! `WHERE rev > :cursor AND (:admin OR station_id = :station OR :user IN
+//! handlers) ORDER BY rev LIMIT :limit + 1`, then [`page_of`] drops what the
+//! caller may not see (e.g. another envoy's mediation in the same station)
 //! (staff: drop the handlers clause). Feed the rows to [`pull_page`].
 
 use super::{Caller, Role};
@@ -39,7 +40,9 @@ impl<'a> PullMeta<'a> {
 /// * Admin: everything.
 /// * Staff: records of their station.
 /// * Envoy: records of their station, plus cases of other stations that they
-///   handle (were assigned to).
+///   handle (were assigned to); mediation records only where they are a
+///   handler (creator or mediator), since what parties say in mediation is
+///   confidential.
 pub fn visible_to(caller: &Caller, record: &RecordState) -> bool {
     visible(caller, &PullMeta::of(record))
 }
@@ -50,7 +53,14 @@ pub fn visible(caller: &Caller, meta: &PullMeta<'_>) -> bool {
     match caller.role {
         Role::Admin => true,
         Role::Staff => own_station,
-        Role::Envoy => own_station || (meta.kind == RecordKind::Case && meta.handlers.contains(&caller.user_id)),
+        Role::Envoy => {
+            let handles = meta.kind.has_handlers() && meta.handlers.contains(&caller.user_id);
+            if meta.kind.is_confidential() {
+                handles
+            } else {
+                own_station || handles
+            }
+        }
     }
 }
 

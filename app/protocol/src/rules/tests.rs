@@ -635,3 +635,50 @@ fn pull_pages_by_revision_and_filters() {
     let empty = pull_page(&a, cursor, 2, sorted.iter().copied());
     assert!(empty.changes.is_empty() && !empty.has_more && empty.next_cursor == 11);
 }
+
+#[test]
+fn mediation_is_seen_and_changed_only_by_its_mediators_and_station_staff() {
+    let mut srv = Srv::default();
+    let (author, mediator, bystander) = (envoy(1, STATION_A), envoy(2, STATION_A), envoy(3, STATION_A));
+    let med = Uuid::from_u128(0xD1);
+    let fields: BTreeMap<String, Value> = serde_json::from_value(json!({
+        "case_id": Uuid::from_u128(0xC1).to_string(),
+        "status": "mediating",
+        "mediator_ids": [mediator.user_id.to_string()],
+    }))
+    .unwrap();
+    let op = srv.op(&author, 1, 1_000, RecordKind::Mediation, med, OpBody::Create { fields });
+    assert!(matches!(srv.push(&author, &op).result.outcome, Outcome::Applied { .. }));
+    let stored = srv.records[&med].clone();
+    assert_eq!(stored.handlers, vec![author.user_id, mediator.user_id]);
+
+    for (who, sees) in [(&author, true), (&mediator, true), (&bystander, false), (&staff(9, STATION_A), true)] {
+        assert_eq!(visible_to(who, &stored), sees, "{:?}", who.user_id);
+    }
+    assert!(!visible_to(&staff(9, STATION_B), &stored));
+
+    // A bystander of the same station can neither change nor delete it.
+    let d = srv.update(&bystander, 3, 2_000, med, vec![ch("facts", 0, json!("楼上漏水"))]);
+    assert_eq!(rejected(&d), RejectCode::NotHandler);
+    let d = srv.update(&mediator, 2, 2_000, med, vec![ch("facts", 0, json!("楼上漏水"))]);
+    assert!(matches!(d.result.outcome, Outcome::Applied { .. }));
+    let del = srv.op(&author, 1, 3_000, RecordKind::Mediation, med, OpBody::Delete { base_rev: srv.rev });
+    assert_eq!(rejected(&srv.push(&author, &del)), RejectCode::Forbidden);
+
+    // Success without terms is refused; with an oral agreement it is recorded.
+    let rev = srv.records[&med].rev;
+    let d = srv.update(&mediator, 2, 4_000, med, vec![ch("status", rev, json!("succeeded"))]);
+    assert_eq!(rejected(&d), RejectCode::MissingField);
+    let d = srv.update(
+        &mediator,
+        2,
+        5_000,
+        med,
+        vec![
+            ch("status", rev, json!("succeeded")),
+            ch("terms", 0, json!("楼上住户三日内修好水管")),
+            ch("agreement_form", 0, json!("oral")),
+        ],
+    );
+    assert!(matches!(d.result.outcome, Outcome::Applied { .. }), "{:?}", d.result);
+}

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use serde_json::{json, Value};
 use uuid::Uuid;
 use yinling_protocol::rules::{resolve_conflict, Resolution};
-use yinling_protocol::schema::{self, case_status, CASE_MECHANISM, MEDIATION_STATUS};
+use yinling_protocol::schema::{self, case_status, CASE_MECHANISM};
 use yinling_protocol::*;
 
 use super::oracle::Expect;
@@ -62,7 +62,7 @@ pub fn may_update(u: &Caller, r: &RecordState) -> bool {
         && match u.role {
             Role::Admin => true,
             Role::Staff => same_station(u, r),
-            Role::Envoy if r.kind == RecordKind::Case => r.handlers.contains(&u.user_id),
+            Role::Envoy if r.kind.has_handlers() => r.handlers.contains(&u.user_id),
             Role::Envoy => same_station(u, r),
         }
 }
@@ -72,7 +72,11 @@ fn may_delete(u: &Caller, r: &RecordState) -> bool {
         && match u.role {
             Role::Admin => true,
             Role::Staff => same_station(u, r),
-            Role::Envoy => same_station(u, r) && r.kind != RecordKind::Case && r.created_by == u.user_id,
+            Role::Envoy => {
+                same_station(u, r)
+                    && !matches!(r.kind, RecordKind::Case | RecordKind::Mediation)
+                    && r.created_by == u.user_id
+            }
         }
 }
 
@@ -136,9 +140,11 @@ fn other_changes(rng: &mut Rng, r: &RecordState) -> Vec<(String, Value)> {
             _ => vec![("tags".into(), json!(["独居", "空巢"][..rng.index(3)]))],
         },
         _ => match rng.below(3) {
-            0 => vec![("status".into(), json!(rng.pick(MEDIATION_STATUS).code))],
-            1 => vec![("location".into(), text_of(rng, "社区调解室", 3))],
-            _ => vec![("agreement".into(), text_of(rng, "协议", 5))],
+            // Outcomes that need no agreement or referral target (those are
+            // covered by the rules' unit tests).
+            0 => vec![("status".into(), json!(["mediating", "failed"][rng.index(2)]))],
+            1 => vec![("facts".into(), text_of(rng, "社区调解室", 3))],
+            _ => vec![("disputes".into(), text_of(rng, "协议", 5))],
         },
     }
 }
@@ -182,7 +188,7 @@ fn create_fields(rng: &mut Rng, dev: &Device, ctx: &Ctx, now: u64) -> (RecordKin
         }
         5 => {
             let case = known_id(rng, dev, RecordKind::Case, ctx.hot[st]);
-            (RecordKind::Mediation, fields(json!({"case_id": case.to_string(), "status": "scheduled"})))
+            (RecordKind::Mediation, fields(json!({"case_id": case.to_string(), "status": "mediating"})))
         }
         6 => {
             let m = known_id(rng, dev, RecordKind::Mediation, ctx.hot[st]);

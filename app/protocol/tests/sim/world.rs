@@ -144,7 +144,7 @@ impl World {
             RecordKind::Mediation,
             self.ctx.stations[0],
             m,
-            json!({"case_id": self.ctx.hot[0].to_string(), "status": "scheduled"}),
+            json!({"case_id": self.ctx.hot[0].to_string(), "status": "mediating", "mediator_ids": ids(handlers)}),
         );
     }
 
