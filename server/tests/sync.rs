@@ -7,7 +7,7 @@ mod common;
 use common::{backends, message, phone::*, TestServer};
 use serde_json::{json, Value};
 use uuid::Uuid;
-use yinling_protocol::{Outcome, RecordKind};
+use yinling_protocol::{Outcome, RecordKind, PROTOCOL_VERSION};
 
 const ENVOY_A: &str = "13800100001";
 const ENVOY_B: &str = "13800100002";
@@ -177,7 +177,7 @@ async fn bad_input_gets_clear_errors_and_good_ops_in_the_batch_still_apply() {
         // Too many ops at once.
         let mut filler = phone(&s, ENVOY_A).await;
         let many: Vec<Op> = (0..501).map(|i| filler.new_visit(&format!("第{i}户"))).collect();
-        let body = json!({"protocol": 1, "device_id": a.state.device_id, "app_version": "t", "pending_count": 501, "ops": many});
+        let body = json!({"protocol": PROTOCOL_VERSION, "device_id": a.state.device_id, "app_version": "t", "pending_count": 501, "ops": many});
         let (status, _, msg) = message(push(body).await).await;
         assert_eq!(status, 413, "{db:?}");
         assert!(msg.contains("上限500条"), "{msg}");
@@ -197,7 +197,7 @@ async fn bad_input_gets_clear_errors_and_good_ops_in_the_batch_still_apply() {
         ops.push(json!({"op_id": Uuid::now_v7(), "kind": "case", "hlc": "garbled"}));
         ops.push(serde_json::to_value(&good2).unwrap());
         let body =
-            json!({"protocol": 1, "device_id": a2.state.device_id, "app_version": "t", "pending_count": 5, "ops": ops});
+            json!({"protocol": PROTOCOL_VERSION, "device_id": a2.state.device_id, "app_version": "t", "pending_count": 5, "ops": ops});
         let r = push(body).await;
         assert_eq!(r.status(), 200, "{db:?}");
         let v: Value = r.json().await.unwrap();
@@ -251,7 +251,7 @@ async fn sync_needs_a_session_and_the_csrf_header() {
     for db in backends() {
         let s = TestServer::start(db).await;
         let anon = s.visitor().await;
-        let body = json!({"protocol": 1, "device_id": Uuid::nil(), "cursor": 0, "limit": 10});
+        let body = json!({"protocol": PROTOCOL_VERSION, "device_id": Uuid::nil(), "cursor": 0, "limit": 10});
         assert_eq!(anon.post_json("/api/v1/sync/pull", &body).await.status(), 401, "{db:?}");
         let a = s.signed_in(ENVOY_A, ENVOY_PW).await;
         let r = a.client.post(format!("{}/api/v1/sync/pull", a.base)).json(&body).send().await.unwrap();
