@@ -34,6 +34,8 @@ pub struct AppState {
     /// The lazily loaded parts of the app (wasm chunks and their loader) the
     /// service worker caches with the shell, as a JSON array of paths.
     pub split_assets: Arc<str>,
+    /// Pull pages read ahead for the devices that are pulling.
+    pub pull_ahead: Arc<sync::pull::ReadAhead>,
 }
 
 impl axum::extract::FromRef<AppState> for leptos::config::LeptosOptions {
@@ -62,6 +64,7 @@ pub async fn prepare(config: Config) -> anyhow::Result<AppState> {
         leptos,
         build_id,
         split_assets,
+        pull_ahead: Arc::default(),
     })
 }
 

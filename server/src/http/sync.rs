@@ -33,21 +33,20 @@ pub async fn pull(
     body: Bytes,
 ) -> Response {
     use axum::http::header::{CONTENT_ENCODING, CONTENT_TYPE, VARY};
-    let page = match sync::pull::pull(&state, who.as_ref(), &body).await {
-        Ok(page) => page.to_json(),
+    // A page (up to ~0.6 MB of JSON) is gzipped in one go and sent with its
+    // length: cheaper for both ends than the streaming compression layer,
+    // whose 4 KB chunks a phone's (or Node's) HTTP stack handles one by one.
+    // Phones on 4G still get it compressed.
+    let page = match sync::pull::pull(&state, who.as_ref(), &body, accepts_gzip(&headers)).await {
+        Ok(page) => page,
         Err(e) => return e.into_response(),
     };
-    // A page (up to ~0.6 MB of JSON) is gzipped here in one go and sent with
-    // its length: cheaper for both ends than the streaming compression
-    // layer, whose 4 KB chunks a phone's (or Node's) HTTP stack handles one
-    // by one. Phones on 4G still get it compressed.
     let json = [(CONTENT_TYPE, "application/json"), (VARY, "accept-encoding")];
-    if accepts_gzip(&headers) {
-        if let Some(gz) = gzip(page.as_bytes()) {
-            return (json, [(CONTENT_ENCODING, "gzip")], gz).into_response();
-        }
+    if page.gzipped {
+        (json, [(CONTENT_ENCODING, "gzip")], page.bytes).into_response()
+    } else {
+        (json, page.bytes).into_response()
     }
-    (json, page).into_response()
 }
 
 /// True if the request's `Accept-Encoding` allows gzip (`gzip` or `x-gzip`
@@ -65,13 +64,6 @@ fn accepts_gzip(headers: &HeaderMap) -> bool {
     })
 }
 
-/// gzip at the fastest level (zlib-rs): ~4 to 1 on a pull page.
-fn gzip(data: &[u8]) -> Option<Vec<u8>> {
-    use std::io::Write;
-    let mut enc = flate2::write::GzEncoder::new(Vec::with_capacity(data.len() / 3), flate2::Compression::fast());
-    enc.write_all(data).ok()?;
-    enc.finish().ok()
-}
 
 #[instrument(skip_all)]
 pub async fn queue(
@@ -180,7 +172,7 @@ mod tests {
         assert!(!accepts_gzip(&with("br, zstd")));
         assert!(!accepts_gzip(&HeaderMap::new()));
         let page = "{\"changes\":[],\"next_cursor\":0,\"has_more\":false}".repeat(50);
-        let gz = gzip(page.as_bytes()).unwrap();
+        let gz = sync::pull::gzip_bytes(page.as_bytes()).unwrap();
         assert!(gz.len() < page.len() / 4);
         let mut back = String::new();
         std::io::Read::read_to_string(&mut flate2::read::GzDecoder::new(&gz[..]), &mut back).unwrap();
