@@ -39,7 +39,10 @@ impl SqliteStore {
                     .map_err(|e| StoreError::Corrupt(format!("cannot create {parent:?}: {e}")))?;
             }
         }
-        let pool = SqlitePoolOptions::new().max_connections(8).connect_with(opts).await?;
+        // No ping before a connection is handed out: a SQLite connection is
+        // an open file, not a socket that can go stale, and each ping is a
+        // round trip to the connection's thread (two per push otherwise).
+        let pool = SqlitePoolOptions::new().max_connections(8).test_before_acquire(false).connect_with(opts).await?;
         sqlx::migrate!("./migrations/sqlite").run(&pool).await?;
         Ok(Self { pool })
     }
