@@ -34,6 +34,8 @@ pub struct AppState {
     /// The lazily loaded parts of the app (wasm chunks and their loader) the
     /// service worker caches with the shell, as a JSON array of paths.
     pub split_assets: Arc<str>,
+    /// Pull pages read ahead for the devices that are pulling.
+    pub pull_ahead: Arc<sync::pull::ReadAhead>,
 }
 
 impl axum::extract::FromRef<AppState> for leptos::config::LeptosOptions {
@@ -62,6 +64,7 @@ pub async fn prepare(config: Config) -> anyhow::Result<AppState> {
         leptos,
         build_id,
         split_assets,
+        pull_ahead: Arc::default(),
     })
 }
 
@@ -82,6 +85,14 @@ pub async fn launch_with_listener(
 ) -> anyhow::Result<()> {
     let app = http::router(state);
     tracing::info!(addr = %listener.local_addr()?, "yinling is listening");
+    // TCP_NODELAY: a reply leaves as soon as it is written. Without it the
+    // last segment of a multi-segment reply (a pull page) can wait for the
+    // client's delayed ACK (up to 40 ms on Linux).
+    let listener = axum::serve::ListenerExt::tap_io(listener, |tcp: &mut tokio::net::TcpStream| {
+        if let Err(e) = tcp.set_nodelay(true) {
+            tracing::debug!(error = %e, "could not set TCP_NODELAY");
+        }
+    });
     axum::serve(listener, app.into_make_service_with_connect_info::<std::net::SocketAddr>())
         .with_graceful_shutdown(shutdown)
         .await?;

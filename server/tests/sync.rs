@@ -7,7 +7,7 @@ mod common;
 use common::{backends, message, phone::*, TestServer};
 use serde_json::{json, Value};
 use uuid::Uuid;
-use yinling_protocol::{Outcome, RecordKind};
+use yinling_protocol::{Outcome, RecordKind, PROTOCOL_VERSION};
 
 const ENVOY_A: &str = "13800100001";
 const ENVOY_B: &str = "13800100002";
@@ -177,7 +177,7 @@ async fn bad_input_gets_clear_errors_and_good_ops_in_the_batch_still_apply() {
         // Too many ops at once.
         let mut filler = phone(&s, ENVOY_A).await;
         let many: Vec<Op> = (0..501).map(|i| filler.new_visit(&format!("第{i}户"))).collect();
-        let body = json!({"protocol": 1, "device_id": a.state.device_id, "app_version": "t", "pending_count": 501, "ops": many});
+        let body = json!({"protocol": PROTOCOL_VERSION, "device_id": a.state.device_id, "app_version": "t", "pending_count": 501, "ops": many});
         let (status, _, msg) = message(push(body).await).await;
         assert_eq!(status, 413, "{db:?}");
         assert!(msg.contains("上限500条"), "{msg}");
@@ -197,7 +197,7 @@ async fn bad_input_gets_clear_errors_and_good_ops_in_the_batch_still_apply() {
         ops.push(json!({"op_id": Uuid::now_v7(), "kind": "case", "hlc": "garbled"}));
         ops.push(serde_json::to_value(&good2).unwrap());
         let body =
-            json!({"protocol": 1, "device_id": a2.state.device_id, "app_version": "t", "pending_count": 5, "ops": ops});
+            json!({"protocol": PROTOCOL_VERSION, "device_id": a2.state.device_id, "app_version": "t", "pending_count": 5, "ops": ops});
         let r = push(body).await;
         assert_eq!(r.status(), 200, "{db:?}");
         let v: Value = r.json().await.unwrap();
@@ -251,12 +251,68 @@ async fn sync_needs_a_session_and_the_csrf_header() {
     for db in backends() {
         let s = TestServer::start(db).await;
         let anon = s.visitor().await;
-        let body = json!({"protocol": 1, "device_id": Uuid::nil(), "cursor": 0, "limit": 10});
+        let body = json!({"protocol": PROTOCOL_VERSION, "device_id": Uuid::nil(), "cursor": 0, "limit": 10});
         assert_eq!(anon.post_json("/api/v1/sync/pull", &body).await.status(), 401, "{db:?}");
         let a = s.signed_in(ENVOY_A, ENVOY_PW).await;
         let r = a.client.post(format!("{}/api/v1/sync/pull", a.base)).json(&body).send().await.unwrap();
         assert_eq!(r.status(), 403, "{db:?}: no CSRF header");
         assert_eq!(a.post_json("/api/v1/sync/pull", &body).await.status(), 200, "{db:?}");
+    }
+}
+
+/// Pages of 2 make the server read ahead; what the phone ends up with must be
+/// what plain paging gives, also when it pushes between pages or changes its
+/// page size.
+#[tokio::test]
+async fn paged_pulls_read_ahead_without_losing_or_repeating_records() {
+    for db in backends() {
+        let s = TestServer::start(db).await;
+        let mut a = phone(&s, ENVOY_A).await;
+        let mut ids: Vec<Uuid> = (0..5).map(|i| a.new_visit(&format!("第{i}户")).record_id).collect();
+        a.sync().await;
+        let mut b = phone(&s, ENVOY_B).await;
+        let device = b.state.device_id;
+        let mut seen: Vec<(u64, Uuid)> = Vec::new();
+        let mut cursor = 0u64;
+        let mut pages = 0;
+        loop {
+            // The third request asks for a different page size: the page
+            // read ahead for size 2 must not be handed out.
+            let limit = if pages == 2 { 3 } else { 2 };
+            let body = json!({"protocol": PROTOCOL_VERSION, "device_id": device, "cursor": cursor, "limit": limit});
+            let r = b.visitor.post_json("/api/v1/sync/pull", &body).await;
+            assert_eq!(r.status(), 200, "{db:?}");
+            let page: Value = r.json().await.unwrap();
+            let changes = page["changes"].as_array().unwrap();
+            assert!(changes.len() <= limit, "{db:?}: {} changes for limit {limit}", changes.len());
+            for c in changes {
+                seen.push((c["rev"].as_u64().unwrap(), Uuid::parse_str(c["id"].as_str().unwrap()).unwrap()));
+            }
+            pages += 1;
+            if pages == 1 {
+                // Another phone and this one push between pages.
+                ids.push(a.new_visit("翻页时新增").record_id);
+                a.sync().await;
+                let own = b.new_visit("本机新增");
+                ids.push(own.record_id);
+                assert_eq!(b.push_once(100).await.map(|(status, _)| status), Some(200), "{db:?}");
+            }
+            if !page["has_more"].as_bool().unwrap() {
+                break;
+            }
+            let next = page["next_cursor"].as_u64().unwrap();
+            assert!(next > cursor, "{db:?}");
+            cursor = next;
+        }
+        let revs: Vec<u64> = seen.iter().map(|(rev, _)| *rev).collect();
+        assert!(revs.windows(2).all(|w| w[0] < w[1]), "{db:?}: revisions in order, none twice: {revs:?}");
+        for id in &ids {
+            assert!(seen.iter().any(|(_, s)| s == id), "{db:?}: record {id} never pulled");
+        }
+        let station = b.station_id.to_string();
+        let devices = s.store().devices(&station).await.unwrap();
+        let me = devices.iter().find(|d| d.device_id == device.to_string()).unwrap();
+        assert!(me.last_pull.is_some(), "{db:?}: the last page records the device's pull");
     }
 }
 

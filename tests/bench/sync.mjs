@@ -37,6 +37,8 @@ function fail(msg) {
 // Settings problems are reported by main(), like every other error.
 const configErrors = [];
 
+// The wire protocol version the app sends (yinling_protocol::PROTOCOL_VERSION).
+const PROTOCOL_VERSION = 2;
 const RECORDS = intEnv("BENCH_RECORDS", 10_000);
 const BATCH = intEnv("BENCH_BATCH", 100);
 const PAGE = 500; // pull page size, both sides (yinling's MAX_PULL_LIMIT)
@@ -467,7 +469,7 @@ async function benchYinling(records) {
     const batches = chunks(records, BATCH);
     const bodies = batches.map((batch) => {
       const body = toJson({
-        protocol: 1,
+        protocol: PROTOCOL_VERSION,
         device_id: deviceId,
         app_version: "bench",
         pending_count: pending,
@@ -526,7 +528,7 @@ async function benchYinling(records) {
       const r = await fetch(`${base}/api/v1/sync/pull`, {
         method: "POST",
         headers: json,
-        body: JSON.stringify({ protocol: 1, device_id: pullDevice, cursor, limit: PAGE }),
+        body: JSON.stringify({ protocol: PROTOCOL_VERSION, device_id: pullDevice, cursor, limit: PAGE }),
       });
       if (r.status !== 200) throw await syncError("/api/v1/sync/pull", r);
       const text = await r.text();

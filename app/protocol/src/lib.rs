@@ -49,7 +49,11 @@ pub mod validate;
 pub mod wire;
 
 /// Version of the wire protocol; bumped on incompatible changes.
-pub const PROTOCOL_VERSION: u32 = 1;
+///
+/// 2: pulled records use the compact form (field values once, each
+/// `(rev, hlc, author)` stamp once); a version-1 app cannot read it, so it
+/// is told to update (HTTP 426) instead of failing on the pulled page.
+pub const PROTOCOL_VERSION: u32 = 2;
 
 pub use canon::new_id;
 pub use client::{Backoff, ClientState, LocalReplica, Outbox};

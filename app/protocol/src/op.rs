@@ -24,8 +24,9 @@ pub struct Op {
     pub body: OpBody,
 }
 
-/// What the op does.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+/// What the op does. JSON: `{"type": "create", "fields": {…}}` and so on
+/// (internally tagged; read by hand, see the `Deserialize` impl below).
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum OpBody {
     /// Create the record with these fields (the record id is client-made).
@@ -38,6 +39,140 @@ pub enum OpBody {
     /// An operation type this build does not know (rejected on its own).
     #[serde(other)]
     Unknown,
+}
+
+/// serde's derive for an internally tagged enum first copies the whole body
+/// (every field value of a create) into an intermediate tree to find the
+/// tag, then reads the variant from that copy. Phones write `type` first, so
+/// here the tag is read first and the variant's fields straight from the
+/// input; only a body whose `type` comes later is buffered (as JSON values).
+/// Same results as the derive: unknown keys are ignored, an unknown `type`
+/// is [`OpBody::Unknown`], a missing variant field is an error.
+impl<'de> Deserialize<'de> for OpBody {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_map(OpBodyVisitor)
+    }
+}
+
+#[derive(Clone, Copy, PartialEq)]
+enum BodyType {
+    Create,
+    Update,
+    Delete,
+    Unknown,
+}
+
+impl BodyType {
+    fn of(tag: &str) -> BodyType {
+        match tag {
+            "create" => BodyType::Create,
+            "update" => BodyType::Update,
+            "delete" => BodyType::Delete,
+            _ => BodyType::Unknown,
+        }
+    }
+}
+
+/// The variant's fields, read as they come.
+#[derive(Default)]
+struct BodyParts {
+    fields: Option<BTreeMap<String, FieldValue>>,
+    changes: Option<Vec<FieldChange>>,
+    base_rev: Option<u64>,
+}
+
+impl BodyParts {
+    fn finish<E: serde::de::Error>(self, ty: BodyType) -> Result<OpBody, E> {
+        Ok(match ty {
+            BodyType::Create => OpBody::Create { fields: self.fields.ok_or_else(|| E::missing_field("fields"))? },
+            BodyType::Update => OpBody::Update { changes: self.changes.ok_or_else(|| E::missing_field("changes"))? },
+            BodyType::Delete => OpBody::Delete { base_rev: self.base_rev.ok_or_else(|| E::missing_field("base_rev"))? },
+            BodyType::Unknown => OpBody::Unknown,
+        })
+    }
+}
+
+struct OpBodyVisitor;
+
+impl<'de> serde::de::Visitor<'de> for OpBodyVisitor {
+    type Value = OpBody;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("an op body with a \"type\"")
+    }
+
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<OpBody, A::Error> {
+        use serde::de::{Error, IgnoredAny};
+        let Some(first) = map.next_key::<std::borrow::Cow<'de, str>>()? else {
+            return Err(A::Error::missing_field("type"));
+        };
+        if first != "type" {
+            // Rare: the tag is not first. Buffer the entries as JSON values.
+            let mut rest = serde_json::Map::new();
+            rest.insert(first.into_owned(), map.next_value::<serde_json::Value>()?);
+            while let Some(key) = map.next_key::<String>()? {
+                let value = map.next_value::<serde_json::Value>()?;
+                rest.insert(key, value);
+            }
+            let tag = match rest.remove("type") {
+                Some(serde_json::Value::String(tag)) => tag,
+                Some(other) => return Err(A::Error::custom(format!("op body type must be a string, not {other}"))),
+                None => return Err(A::Error::missing_field("type")),
+            };
+            let ty = BodyType::of(&tag);
+            let mut parts = BodyParts::default();
+            let take = |name: &str, rest: &mut serde_json::Map<String, serde_json::Value>| rest.remove(name);
+            match ty {
+                BodyType::Create => {
+                    if let Some(v) = take("fields", &mut rest) {
+                        parts.fields = Some(serde_json::from_value(v).map_err(A::Error::custom)?);
+                    }
+                }
+                BodyType::Update => {
+                    if let Some(v) = take("changes", &mut rest) {
+                        parts.changes = Some(serde_json::from_value(v).map_err(A::Error::custom)?);
+                    }
+                }
+                BodyType::Delete => {
+                    if let Some(v) = take("base_rev", &mut rest) {
+                        parts.base_rev = Some(serde_json::from_value(v).map_err(A::Error::custom)?);
+                    }
+                }
+                BodyType::Unknown => {}
+            }
+            return parts.finish(ty);
+        }
+        let tag = map.next_value::<std::borrow::Cow<'de, str>>()?;
+        let ty = BodyType::of(&tag);
+        let mut parts = BodyParts::default();
+        while let Some(key) = map.next_key::<std::borrow::Cow<'de, str>>()? {
+            match (ty, key.as_ref()) {
+                (_, "type") => return Err(A::Error::duplicate_field("type")),
+                (BodyType::Create, "fields") => {
+                    if parts.fields.is_some() {
+                        return Err(A::Error::duplicate_field("fields"));
+                    }
+                    parts.fields = Some(map.next_value()?);
+                }
+                (BodyType::Update, "changes") => {
+                    if parts.changes.is_some() {
+                        return Err(A::Error::duplicate_field("changes"));
+                    }
+                    parts.changes = Some(map.next_value()?);
+                }
+                (BodyType::Delete, "base_rev") => {
+                    if parts.base_rev.is_some() {
+                        return Err(A::Error::duplicate_field("base_rev"));
+                    }
+                    parts.base_rev = Some(map.next_value()?);
+                }
+                _ => {
+                    map.next_value::<IgnoredAny>()?;
+                }
+            }
+        }
+        parts.finish(ty)
+    }
 }
 
 /// One field edit inside an update.
@@ -96,6 +231,44 @@ impl Op {
         }
     }
 
+    /// True if the op's JSON is longer than `limit` bytes. Exactly
+    /// `wire_size() > limit`, but an op far below the limit (all of them in
+    /// practice) is recognised from an upper bound of its size, without
+    /// writing it out.
+    pub fn wire_size_exceeds(&self, limit: usize) -> bool {
+        self.wire_size_bound() > limit && self.wire_size() > limit
+    }
+
+    /// An upper bound of [`Op::wire_size`]: every string byte counted as a
+    /// `\u00XX` escape, every number as 24 characters.
+    fn wire_size_bound(&self) -> usize {
+        fn str_bound(s: &str) -> usize {
+            6 * s.len() + 2
+        }
+        fn value_bound(v: &FieldValue) -> usize {
+            use serde_json::Value;
+            match v {
+                Value::Null | Value::Bool(_) => 5,
+                Value::Number(_) => 24,
+                Value::String(s) => str_bound(s),
+                Value::Array(items) => 2 + items.iter().map(|i| value_bound(i) + 1).sum::<usize>(),
+                Value::Object(map) => 2 + map.iter().map(|(k, v)| str_bound(k) + value_bound(v) + 2).sum::<usize>(),
+            }
+        }
+        // The envelope: five uuids, the kind, the HLC (three numbers) and
+        // the key names, with room to spare.
+        let envelope = 512;
+        let body = match &self.body {
+            OpBody::Create { fields } => fields.iter().map(|(k, v)| str_bound(k) + value_bound(v) + 2).sum::<usize>(),
+            OpBody::Update { changes } => changes
+                .iter()
+                .map(|c| 96 + str_bound(&c.field) + value_bound(&c.value) + 40 * c.resolves.len())
+                .sum::<usize>(),
+            OpBody::Delete { .. } | OpBody::Unknown => 0,
+        };
+        envelope + 64 + body
+    }
+
     /// Size of the op on the wire (JSON bytes), checked against `MAX_OP_BYTES`.
     pub fn wire_size(&self) -> usize {
         let mut counter = ByteCounter(0);
@@ -124,6 +297,37 @@ impl std::io::Write for ByteCounter {
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn op_bodies_read_with_the_tag_first_or_later() {
+        let read = |v: serde_json::Value| -> Result<OpBody, String> {
+            let from_text = serde_json::from_str::<OpBody>(&v.to_string()).map_err(|e| e.to_string());
+            let from_value = serde_json::from_value::<OpBody>(v).map_err(|e| e.to_string());
+            assert_eq!(from_text.is_ok(), from_value.is_ok(), "{from_text:?} / {from_value:?}");
+            if let (Ok(a), Ok(b)) = (&from_text, &from_value) {
+                assert_eq!(a, b);
+            }
+            from_text
+        };
+        let create = OpBody::Create { fields: fields(json!({"note": "三楼", "met": true, "n": [1, {"x": null}]})) };
+        assert_eq!(read(json!({"type": "create", "fields": {"note": "三楼", "met": true, "n": [1, {"x": null}]}})), Ok(create.clone()));
+        assert_eq!(read(json!({"fields": {"note": "三楼", "met": true, "n": [1, {"x": null}]}, "type": "create"})), Ok(create.clone()));
+        assert_eq!(read(serde_json::to_value(&create).unwrap()), Ok(create));
+        let update = OpBody::Update { changes: vec![FieldChange::new("status", 4, json!("accepted"))] };
+        assert_eq!(read(serde_json::to_value(&update).unwrap()), Ok(update.clone()));
+        assert_eq!(read(json!({"changes": [{"field": "status", "base_rev": 4, "value": "accepted"}], "type": "update"})), Ok(update));
+        assert_eq!(read(json!({"type": "delete", "base_rev": 3, "later": {"x": 1}})), Ok(OpBody::Delete { base_rev: 3 }));
+        assert_eq!(read(json!({"type": "teleport", "to": "moon"})), Ok(OpBody::Unknown));
+        assert_eq!(read(json!({"to": "moon", "type": "teleport"})), Ok(OpBody::Unknown));
+        assert!(read(json!({"type": "update"})).unwrap_err().contains("changes"));
+        assert!(read(json!({"base_rev": 1})).unwrap_err().contains("type"));
+        assert!(read(json!({})).unwrap_err().contains("type"));
+        assert!(read(json!({"type": 7, "base_rev": 1})).is_err());
+        assert!(read(json!({"base_rev": 1, "type": 7})).is_err());
+        assert!(read(json!({"type": "delete", "base_rev": "x"})).is_err());
+        assert!(read(json!("create")).is_err());
+        assert!(serde_json::from_str::<OpBody>(r#"{"type":"delete","base_rev":1,"base_rev":2}"#).is_err());
+    }
 
     fn fields(v: serde_json::Value) -> BTreeMap<String, FieldValue> {
         serde_json::from_value(v).unwrap()
@@ -158,6 +362,40 @@ mod tests {
     }
 
     #[test]
+    fn the_size_bound_is_never_below_the_size() {
+        let nasty = json!({"\u{1}\"": "\u{1}\u{2}\n\"漏水", "n": -2.2250738585072014e-308, "big": u64::MAX,
+            "neg": i64::MIN, "z": [{"b": [], "a": null}, true, {}], "e": ""});
+        let mut op = Op {
+            op_id: Uuid::max(),
+            device_id: Uuid::max(),
+            author: Uuid::max(),
+            station_id: Uuid::max(),
+            kind: RecordKind::MediationSession,
+            record_id: Uuid::max(),
+            hlc: Hlc { wall_ms: u64::MAX, counter: u32::MAX, node: u64::MAX },
+            body: OpBody::Create { fields: fields(nasty.clone()) },
+        };
+        for body in [
+            OpBody::Create { fields: fields(nasty.clone()) },
+            OpBody::Create { fields: BTreeMap::new() },
+            OpBody::Update {
+                changes: vec![
+                    FieldChange { field: "\u{1}".into(), base_rev: u64::MAX, value: nasty.clone(), resolves: vec![Uuid::max(); 3] },
+                    FieldChange::new("", 0, json!(null)),
+                ],
+            },
+            OpBody::Update { changes: vec![] },
+            OpBody::Delete { base_rev: u64::MAX },
+            OpBody::Unknown,
+        ] {
+            op.body = body;
+            let size = op.wire_size();
+            assert!(op.wire_size_bound() >= size, "{size} > bound {}", op.wire_size_bound());
+            assert!(!op.wire_size_exceeds(size) && op.wire_size_exceeds(size - 1));
+        }
+    }
+
+    #[test]
     fn wire_format_is_tagged_snake_case_and_tolerates_unknown_ops() {
         let op = Op {
             op_id: Uuid::from_u128(1),
@@ -173,6 +411,8 @@ mod tests {
         assert_eq!(v["kind"], "timeline_entry");
         assert_eq!(v["body"], json!({"type": "delete", "base_rev": 7}));
         assert_eq!(op.wire_size(), serde_json::to_vec(&op).unwrap().len());
+        assert!(op.wire_size_bound() >= op.wire_size());
+        assert!(!op.wire_size_exceeds(op.wire_size()) && op.wire_size_exceeds(op.wire_size() - 1));
         let back: Op = serde_json::from_value(v.clone()).unwrap();
         assert_eq!(back, op);
         let mut future = v;

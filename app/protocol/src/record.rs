@@ -124,13 +124,15 @@ pub struct FieldState {
 ///  "fields":{"met":true,"note":"…"},
 ///  "stamps":[[7,1759280400000,0,"0123456789abcdef","<author uuid>"]],
 ///  "stamp_of":{"note":1},
-///  "deleted":false,"rev":7,"created_op":"…","created_by":"…","created_hash":"…","handlers":[]}
+///  "rev":7,"created_op":"…","created_hash":"…"}
 /// ```
 ///
 /// A stamp is `[rev, hlc.wall_ms, hlc.counter, hlc.node as 16 hex digits,
 /// author]` (the node is a u64, which JavaScript numbers cannot hold);
 /// `stamp_of` names the fields whose stamp is not `stamps[0]` and is left
-/// out when there are none. The older form, `"fields":{name:{"value",
+/// out when there are none. Defaults are left out too: `deleted` unless
+/// true, `handlers` unless non-empty, `created_by` when it is the author of
+/// `stamps[0]`. The older form, `"fields":{name:{"value",
 /// "rev","hlc","author"}}` without `stamps`, is still read: phones keep
 /// pulled records in IndexedDB and databases hold rows written before.
 #[derive(Debug, Clone, PartialEq)]

@@ -333,7 +333,7 @@ mod tests {
         };
         let body = serde_json::to_vec(&req).unwrap();
         assert_eq!(parse_push(&body).unwrap().request, req);
-        req.protocol = 2;
+        req.protocol = PROTOCOL_VERSION + 1;
         let e = check_push(&req).unwrap_err();
         assert_eq!(e.http_status(), 426);
         assert!(e.message_zh().contains("更新应用"));
@@ -420,11 +420,14 @@ mod tests {
 
     #[test]
     fn pull_limit_is_clamped() {
-        let mut req = PullRequest { protocol: 1, device_id: Uuid::nil(), cursor: 0, limit: 0 };
+        let mut req = PullRequest { protocol: PROTOCOL_VERSION, device_id: Uuid::nil(), cursor: 0, limit: 0 };
         assert_eq!(check_pull(&req), Ok(DEFAULT_PULL_LIMIT));
         req.limit = 100_000;
         assert_eq!(check_pull(&req), Ok(MAX_PULL_LIMIT));
         req.limit = 7;
         assert_eq!(check_pull(&req), Ok(7));
+        // A version-1 app cannot read compact records: it is told to update.
+        req.protocol = 1;
+        assert_eq!(check_pull(&req).unwrap_err().http_status(), 426);
     }
 }

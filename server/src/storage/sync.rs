@@ -103,16 +103,10 @@ pub trait SyncStore {
     /// Decide and persist one batch in one transaction; results in request
     /// order. `audit` (a staff action causing the push) commits with it.
     async fn push(&self, batch: &PushBatch<'_>, audit: Option<&AuditEntry>) -> StoreResult<Vec<OpResult>>;
-    /// One page of changes visible to `caller` after `cursor`. The device's
-    /// last-pull time is recorded when the page is the last one.
-    async fn pull(
-        &self,
-        caller: &Caller,
-        device_id: Uuid,
-        cursor: u64,
-        limit: u32,
-        now_ms: i64,
-    ) -> StoreResult<PullPage>;
+    /// One page of changes visible to `caller` after `cursor` (reads only).
+    async fn pull(&self, caller: &Caller, cursor: u64, limit: u32) -> StoreResult<PullPage>;
+    /// Record that `device_id` has pulled everything (its last page).
+    async fn pulled(&self, caller: &Caller, device_id: Uuid, now_ms: i64) -> StoreResult<()>;
     async fn record(&self, id: Uuid) -> StoreResult<Option<RecordState>>;
     /// Op results by id (what the phone was told), for tests and support.
     async fn op_result(&self, op_id: Uuid) -> StoreResult<Option<OpResult>>;
@@ -536,14 +530,7 @@ macro_rules! sync_store {
                 Ok(results)
             }
 
-            async fn pull(
-                &self,
-                caller: &Caller,
-                device_id: Uuid,
-                cursor: u64,
-                limit: u32,
-                now_ms: i64,
-            ) -> StoreResult<PullPage> {
+            async fn pull(&self, caller: &Caller, cursor: u64, limit: u32) -> StoreResult<PullPage> {
                 // Candidates mirror `rules::visible_to`; `pull_page` applies
                 // the exact rule and pages (one extra row tells `has_more`).
                 let cursor_i = cursor as i64;
@@ -598,22 +585,23 @@ macro_rules! sync_store {
                     (PullMeta { rev: *rev, kind: *kind, station_id: *station_id, handlers }, state)
                 });
                 let (picked, next_cursor, has_more) = page_of(caller, cursor, limit, candidates);
-                let page = PullPage { changes: picked.into_iter().cloned().collect(), next_cursor, has_more };
-                if !page.has_more {
-                    sqlx::query(
+                Ok(PullPage { changes: picked.into_iter().cloned().collect(), next_cursor, has_more })
+            }
+
+            async fn pulled(&self, caller: &Caller, device_id: Uuid, now_ms: i64) -> StoreResult<()> {
+                sqlx::query(
                         "INSERT INTO devices (user_id, device_id, station_id, app_version, first_seen, last_seen, \
                          last_pull, pending_count, ops_received) VALUES ($1, $2, $3, '', $4, $4, $4, 0, 0) \
                          ON CONFLICT (user_id, device_id) DO UPDATE SET last_seen = excluded.last_seen, \
                          last_pull = excluded.last_pull",
                     )
-                    .bind(caller.user_id.to_string())
-                    .bind(device_id.to_string())
-                    .bind(caller.station_id.map(|s| s.to_string()))
-                    .bind(now_ms)
-                    .execute(&self.pool)
-                    .await?;
-                }
-                Ok(page)
+                .bind(caller.user_id.to_string())
+                .bind(device_id.to_string())
+                .bind(caller.station_id.map(|s| s.to_string()))
+                .bind(now_ms)
+                .execute(&self.pool)
+                .await?;
+                Ok(())
             }
 
             async fn record(&self, id: Uuid) -> StoreResult<Option<RecordState>> {

@@ -24,6 +24,7 @@ pub async fn push(state: &AppState, who: Option<&Principal>, body: &[u8]) -> Api
         now_ms: super::now_ms(),
         queue_rejections: true,
     };
+    state.pull_ahead.forget(caller.user_id, req.device_id);
     let decided = state.store.push(&batch, None).await?;
     Ok(PushResponse { results: parsed.merge_results(decided) })
 }

@@ -195,12 +195,27 @@ impl Serialize for RecordState {
         } else {
             st.serialize_field("stamp_of", &stamp_of)?;
         }
-        st.serialize_field("deleted", &self.deleted)?;
+        // Defaults are left out: a record that is not deleted, has no
+        // handlers, or was created by the author of its main stamp (every
+        // record nobody else has edited) says nothing about it.
+        if self.deleted {
+            st.serialize_field("deleted", &self.deleted)?;
+        } else {
+            st.skip_field("deleted")?;
+        }
         st.serialize_field("rev", &self.rev)?;
         st.serialize_field("created_op", &self.created_op)?;
-        st.serialize_field("created_by", &self.created_by)?;
+        if stamps.first().is_some_and(|s| s.author == self.created_by) {
+            st.skip_field("created_by")?;
+        } else {
+            st.serialize_field("created_by", &self.created_by)?;
+        }
         st.serialize_field("created_hash", &self.created_hash)?;
-        st.serialize_field("handlers", &self.handlers)?;
+        if self.handlers.is_empty() {
+            st.skip_field("handlers")?;
+        } else {
+            st.serialize_field("handlers", &self.handlers)?;
+        }
         st.end()
     }
 }
@@ -217,16 +232,25 @@ struct Wire {
     stamps: Option<Vec<Stamp>>,
     #[serde(default)]
     stamp_of: BTreeMap<String, usize>,
+    #[serde(default)]
     deleted: bool,
     rev: u64,
     created_op: Uuid,
-    created_by: Uuid,
+    /// Left out when it is the author of `stamps[0]`.
+    #[serde(default)]
+    created_by: Option<Uuid>,
     created_hash: String,
+    #[serde(default)]
     handlers: Vec<Uuid>,
 }
 
 impl Wire {
     fn into_state(self) -> Result<RecordState, String> {
+        let created_by = match (self.created_by, self.stamps.as_ref().and_then(|s| s.first())) {
+            (Some(by), _) => by,
+            (None, Some(stamp)) => stamp.author,
+            (None, None) => return Err("missing field `created_by`".into()),
+        };
         let fields = match self.stamps {
             Some(stamps) => {
                 let stamp = |i: usize| stamps.get(i).copied().ok_or_else(|| format!("stamp {i} out of range"));
@@ -260,7 +284,7 @@ impl Wire {
             deleted: self.deleted,
             rev: self.rev,
             created_op: self.created_op,
-            created_by: self.created_by,
+            created_by,
             created_hash: self.created_hash,
             handlers: self.handlers,
         })
@@ -316,6 +340,10 @@ mod tests {
         assert_eq!(v["fields"], json!({"met": true, "note": "三楼老人独居", "topics": ["a"]}));
         assert_eq!(v["stamps"], json!([[7, 1_759_280_400_000u64, 1, format!("{big:016x}"), Uuid::from_u128(5)]]));
         assert!(v.get("stamp_of").is_none(), "{v}");
+        // Defaults are left out (created_by is not the stamp's author here).
+        assert!(v.get("deleted").is_none(), "{v}");
+        assert_eq!(v["created_by"], json!(Uuid::from_u128(4)));
+        assert_eq!(v["handlers"], json!([Uuid::from_u128(4)]));
         let back: RecordState = serde_json::from_value(v).unwrap();
         assert_eq!(back, r);
         assert_eq!(back.fields["note"].hlc.node, big);
@@ -341,6 +369,28 @@ mod tests {
         assert_eq!(serde_json::from_str::<RecordState>(&text).unwrap(), r);
         // Serializing what was read gives the same text again.
         assert_eq!(serde_json::to_string(&serde_json::from_str::<RecordState>(&text).unwrap()).unwrap(), text);
+    }
+
+    #[test]
+    fn left_out_defaults_read_back() {
+        let s = stamp(7, 1_000, 1, 4);
+        let mut r = record(vec![("note", json!("x"), s)]);
+        r.handlers.clear();
+        let v = serde_json::to_value(&r).unwrap();
+        for key in ["deleted", "handlers", "created_by", "stamp_of"] {
+            assert!(v.get(key).is_none(), "{key}: {v}");
+        }
+        assert_eq!(serde_json::from_value::<RecordState>(v).unwrap(), r);
+        // Created by someone else than the main stamp's author: written out.
+        r.created_by = Uuid::from_u128(99);
+        r.deleted = true;
+        let v = serde_json::to_value(&r).unwrap();
+        assert_eq!((v["created_by"].clone(), v["deleted"].clone()), (json!(Uuid::from_u128(99)), json!(true)));
+        assert_eq!(serde_json::from_value::<RecordState>(v).unwrap(), r);
+        // Without stamps there is no author to take it from.
+        let mut v = serde_json::to_value(record(vec![])).unwrap();
+        v.as_object_mut().unwrap().remove("created_by");
+        assert!(serde_json::from_value::<RecordState>(v).unwrap_err().to_string().contains("created_by"));
     }
 
     #[test]

@@ -179,7 +179,7 @@ fn evaluate(
     if op.author != caller.user_id {
         return Err(RejectReason::new(RejectCode::AuthorMismatch));
     }
-    if op.wire_size() > MAX_OP_BYTES {
+    if op.wire_size_exceeds(MAX_OP_BYTES) {
         return Err(RejectReason::new(RejectCode::TooLarge));
     }
     match &op.body {
