@@ -196,8 +196,7 @@ async fn bad_input_gets_clear_errors_and_good_ops_in_the_batch_still_apply() {
             [&good1, &foreign, &bad_value].iter().map(|o| serde_json::to_value(o).unwrap()).collect();
         ops.push(json!({"op_id": Uuid::now_v7(), "kind": "case", "hlc": "garbled"}));
         ops.push(serde_json::to_value(&good2).unwrap());
-        let body =
-            json!({"protocol": PROTOCOL_VERSION, "device_id": a2.state.device_id, "app_version": "t", "pending_count": 5, "ops": ops});
+        let body = json!({"protocol": PROTOCOL_VERSION, "device_id": a2.state.device_id, "app_version": "t", "pending_count": 5, "ops": ops});
         let r = push(body).await;
         assert_eq!(r.status(), 200, "{db:?}");
         let v: Value = r.json().await.unwrap();

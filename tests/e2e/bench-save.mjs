@@ -1,7 +1,7 @@
 // Benchmark (not a test): p50/p95 time for the field app to save a visit
 // with its outbox entry in IndexedDB, over 500 saves in headless Chromium,
 // offline (the save path alone). Run by .ci/bench against the release build.
-import { ENVOY, launchBrowser, login, startServer } from "./harness.mjs";
+import { ENVOY, launchBrowser, login, startServer, waitForServiceWorker } from "./harness.mjs";
 
 const N = Number(process.env.BENCH_SAVES || 500);
 const server = await startServer();
@@ -11,6 +11,9 @@ try {
   const page = await context.newPage();
   await login(page, server.url, ENVOY, "/field");
   await page.locator('#sync-line[data-ready="true"]').waitFor({ timeout: 60_000 });
+  // The benchmark hook is a split chunk: offline it comes from the service
+  // worker's cache, as every split page does on a phone.
+  await waitForServiceWorker(page);
   await context.setOffline(true);
   const times = await page.evaluate(async (n) => {
     const pkg = document.querySelector('link[rel="modulepreload"][href$=".js"]')?.getAttribute("href") || "/pkg/yinling.js";

@@ -310,13 +310,25 @@ mod tests {
             from_text
         };
         let create = OpBody::Create { fields: fields(json!({"note": "三楼", "met": true, "n": [1, {"x": null}]})) };
-        assert_eq!(read(json!({"type": "create", "fields": {"note": "三楼", "met": true, "n": [1, {"x": null}]}})), Ok(create.clone()));
-        assert_eq!(read(json!({"fields": {"note": "三楼", "met": true, "n": [1, {"x": null}]}, "type": "create"})), Ok(create.clone()));
+        assert_eq!(
+            read(json!({"type": "create", "fields": {"note": "三楼", "met": true, "n": [1, {"x": null}]}})),
+            Ok(create.clone())
+        );
+        assert_eq!(
+            read(json!({"fields": {"note": "三楼", "met": true, "n": [1, {"x": null}]}, "type": "create"})),
+            Ok(create.clone())
+        );
         assert_eq!(read(serde_json::to_value(&create).unwrap()), Ok(create));
         let update = OpBody::Update { changes: vec![FieldChange::new("status", 4, json!("accepted"))] };
         assert_eq!(read(serde_json::to_value(&update).unwrap()), Ok(update.clone()));
-        assert_eq!(read(json!({"changes": [{"field": "status", "base_rev": 4, "value": "accepted"}], "type": "update"})), Ok(update));
-        assert_eq!(read(json!({"type": "delete", "base_rev": 3, "later": {"x": 1}})), Ok(OpBody::Delete { base_rev: 3 }));
+        assert_eq!(
+            read(json!({"changes": [{"field": "status", "base_rev": 4, "value": "accepted"}], "type": "update"})),
+            Ok(update)
+        );
+        assert_eq!(
+            read(json!({"type": "delete", "base_rev": 3, "later": {"x": 1}})),
+            Ok(OpBody::Delete { base_rev: 3 })
+        );
         assert_eq!(read(json!({"type": "teleport", "to": "moon"})), Ok(OpBody::Unknown));
         assert_eq!(read(json!({"to": "moon", "type": "teleport"})), Ok(OpBody::Unknown));
         assert!(read(json!({"type": "update"})).unwrap_err().contains("changes"));
@@ -380,7 +392,12 @@ mod tests {
             OpBody::Create { fields: BTreeMap::new() },
             OpBody::Update {
                 changes: vec![
-                    FieldChange { field: "\u{1}".into(), base_rev: u64::MAX, value: nasty.clone(), resolves: vec![Uuid::max(); 3] },
+                    FieldChange {
+                        field: "\u{1}".into(),
+                        base_rev: u64::MAX,
+                        value: nasty.clone(),
+                        resolves: vec![Uuid::max(); 3],
+                    },
                     FieldChange::new("", 0, json!(null)),
                 ],
             },

@@ -501,6 +501,14 @@ pub async fn wipe_local() {
 /// return how many milliseconds each save took.
 #[wasm_bindgen::prelude::wasm_bindgen(js_name = ylBenchSaveVisits)]
 pub async fn bench_save_visits(n: u32) -> Vec<f64> {
+    bench_saves(n).await
+}
+
+/// Split out of the main wasm (only the benchmark calls it), so the save
+/// path it drives stays with the pages that save rather than in the first
+/// load.
+#[leptos::lazy]
+async fn bench_saves(n: u32) -> Vec<f64> {
     let mut times = Vec::with_capacity(n as usize);
     let perf = web_sys::window().and_then(|w| w.performance());
     let now = || perf.as_ref().map_or_else(js_sys::Date::now, |p| p.now());

@@ -56,14 +56,12 @@ fn accepts_gzip(headers: &HeaderMap) -> bool {
         v.split(',').any(|item| {
             let mut parts = item.split(';').map(str::trim);
             let coding = parts.next().unwrap_or_default().to_ascii_lowercase();
-            let refused = parts.any(|p| {
-                p.strip_prefix("q=").and_then(|q| q.trim().parse::<f32>().ok()).is_some_and(|q| q <= 0.0)
-            });
+            let refused = parts
+                .any(|p| p.strip_prefix("q=").and_then(|q| q.trim().parse::<f32>().ok()).is_some_and(|q| q <= 0.0));
             matches!(coding.as_str(), "gzip" | "x-gzip" | "*") && !refused
         })
     })
 }
-
 
 #[instrument(skip_all)]
 pub async fn queue(
