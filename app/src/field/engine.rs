@@ -498,8 +498,9 @@ pub async fn wipe_local() {
 
 /// Benchmark hook (`tests/e2e/bench-save.mjs`): save `n` visits exactly as
 /// the visit form does (validate, queue, one IndexedDB transaction) and
-/// return how many milliseconds each save took.
-#[wasm_bindgen::prelude::wasm_bindgen(js_name = ylBenchSaveVisits)]
+/// return how many milliseconds each save took. Exported to the page as
+/// `ylBenchSaveVisits` by `app/web` only: its split-out half can be linked
+/// only by `cargo leptos build --split`, not by the phone store's tests.
 pub async fn bench_save_visits(n: u32) -> Vec<f64> {
     bench_saves(n).await
 }
