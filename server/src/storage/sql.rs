@@ -116,7 +116,10 @@ pub struct PgStore {
 
 impl PgStore {
     pub async fn connect(url: &str) -> StoreResult<Self> {
-        let opts = PgConnectOptions::from_str(url)?;
+        // A statement waiting on another transaction's lock gives up after
+        // 10 s (like SQLite's busy timeout) with an error, instead of hanging
+        // the request — and the phone's sync — for ever.
+        let opts = PgConnectOptions::from_str(url)?.options([("lock_timeout", "10s")]);
         let pool = PgPoolOptions::new().max_connections(16).connect_with(opts).await?;
         sqlx::migrate!("./migrations/postgres").run(&pool).await?;
         Ok(Self { pool })
