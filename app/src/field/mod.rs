@@ -161,6 +161,26 @@ pub async fn photo_url(id: Uuid) -> String {
     }
 }
 
+/// Save in the background, then say in `message` that it is saved (`done`)
+/// or why not; `then` runs first after a successful save (to clear a form).
+pub fn save_and_tell(
+    message: crate::components::status::Said,
+    changes: Vec<Change>,
+    photos: Vec<(Uuid, PhotoBlob)>,
+    done: &'static str,
+    then: impl FnOnce() + 'static,
+) {
+    leptos::task::spawn_local(async move {
+        match save(changes, photos).await {
+            Ok(()) => {
+                then();
+                message.set(Some((true, done.into())));
+            }
+            Err(e) => message.set(Some((false, e))),
+        }
+    });
+}
+
 /// A fresh record id (UUIDv7) for a record others in the same save refer to.
 pub fn new_id() -> Uuid {
     #[cfg(feature = "hydrate")]

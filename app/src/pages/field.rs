@@ -373,12 +373,7 @@ fn CaseView(case: RecordState) -> impl IntoView {
     let save_step = move |changes: Vec<(&'static str, FieldValue)>, step: Option<(&'static str, String)>| {
         let mut all = vec![crate::field::Change::update(id, changes)];
         all.extend(step.map(|(kind, text)| step_entry(id, kind, text)));
-        leptos::task::spawn_local(async move {
-            match crate::field::save(all, Vec::new()).await {
-                Ok(()) => message.set(Some((true, "已保存在本机".into()))),
-                Err(e) => message.set(Some((false, e))),
-            }
-        });
+        crate::field::save_and_tell(message, all, Vec::new(), "已保存在本机", || ());
     };
     let save_description = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
@@ -499,14 +494,8 @@ fn CasePhotos(case_id: uuid::Uuid) -> impl IntoView {
         let n = list.len();
         let (mut changes, blobs) = photo_changes(list, "case", case_id);
         changes.push(step_entry(case_id, "note", format!("添加照片 {n} 张")));
-        leptos::task::spawn_local(async move {
-            match crate::field::save(changes, blobs).await {
-                Ok(()) => {
-                    photos.set(Vec::new());
-                    message.set(Some((true, "照片已保存在本机".into())));
-                }
-                Err(e) => message.set(Some((false, e))),
-            }
+        crate::field::save_and_tell(message, changes, blobs, "照片已保存在本机", move || {
+            photos.set(Vec::new())
         });
     };
     view! {
@@ -581,12 +570,7 @@ fn Assignees(id: uuid::Uuid, assignees: Option<FieldValue>) -> impl IntoView {
                 crate::field::Change::update(id, vec![("assignees", FieldValue::Array(list))]),
                 step_entry(id, "note", format!("添加经办人：{name}")),
             ];
-            leptos::task::spawn_local(async move {
-                match crate::field::save(changes, Vec::new()).await {
-                    Ok(()) => message.set(Some((true, "已保存在本机".into()))),
-                    Err(e) => message.set(Some((false, e))),
-                }
-            });
+            crate::field::save_and_tell(message, changes, Vec::new(), "已保存在本机", || ());
         }
     };
     view! {

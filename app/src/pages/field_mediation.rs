@@ -637,15 +637,13 @@ fn Sessions(mediation_id: Uuid, case_id: Uuid) -> impl IntoView {
             ],
         );
         let entry = step_entry(case_id, "note", format!("调解会（{}）", place.get_untracked()));
-        leptos::task::spawn_local(async move {
-            match field::save(vec![session, entry], Vec::new()).await {
-                Ok(()) => {
-                    summary.set(String::new());
-                    message.set(Some((true, "调解会记录已保存在本机".into())));
-                }
-                Err(e) => message.set(Some((false, e))),
-            }
-        });
+        field::save_and_tell(
+            message,
+            vec![session, entry],
+            Vec::new(),
+            "调解会记录已保存在本机",
+            move || summary.set(String::new()),
+        );
     };
     view! {
         <section id="sessions">

@@ -106,15 +106,7 @@ fn AddEntry(case_id: Uuid) -> impl IntoView {
             return;
         }
         let entry = step_entry(case_id, &kind.get_untracked(), words);
-        leptos::task::spawn_local(async move {
-            match field::save(vec![entry], Vec::new()).await {
-                Ok(()) => {
-                    text.set(String::new());
-                    message.set(Some((true, "已保存在本机".into())));
-                }
-                Err(e) => message.set(Some((false, e))),
-            }
-        });
+        field::save_and_tell(message, vec![entry], Vec::new(), "已保存在本机", move || text.set(String::new()));
     };
     view! {
         <details class="card">
