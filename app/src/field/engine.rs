@@ -24,18 +24,15 @@ use std::{
 };
 use uuid::Uuid;
 use wasm_bindgen::{closure::Closure, JsCast};
-use yinling_protocol::{new_id, schema, ClientState, FieldValue, PullResponse, PushResponse, RecordKind, RecordState};
+use yinling_protocol::{new_id, schema, ClientState, FieldValue, RecordKind, RecordState};
 
-pub const APP_VERSION: &str = env!("CARGO_PKG_VERSION");
-const PUSH_BATCH: usize = 100;
-const PULL_PAGE: u32 = 500;
 const PERIOD_MS: u32 = 60_000;
 
-struct Phone {
-    db: PhoneDb,
-    state: RefCell<ClientState>,
-    station_id: Uuid,
-    data: FieldData,
+pub(super) struct Phone {
+    pub(super) db: PhoneDb,
+    pub(super) state: RefCell<ClientState>,
+    pub(super) station_id: Uuid,
+    pub(super) data: FieldData,
     syncing: Cell<bool>,
     again: Cell<bool>,
     last_synced_ms: Cell<Option<f64>>,
@@ -64,7 +61,7 @@ pub fn views() -> Option<Rc<BTreeMap<Uuid, RecordState>>> {
     Some(cache.get_or_insert_with(|| Rc::new(p.state.borrow().views())).clone())
 }
 
-fn now_ms() -> u64 {
+pub(super) fn now_ms() -> u64 {
     js_sys::Date::now() as u64
 }
 
@@ -85,7 +82,7 @@ fn fresh_id() -> Uuid {
     new_id(now_ms(), &random10())
 }
 
-fn text(key: K) -> String {
+pub(super) fn text(key: K) -> String {
     let lang = crate::i18n::Lang::from_cookie(crate::prefs::read_cookie(crate::prefs::LANG_COOKIE).as_deref());
     crate::i18n::t(lang, key).to_string()
 }
@@ -123,53 +120,9 @@ pub async fn start(me: Me, data: FieldData) {
         views: RefCell::new(None),
     });
     PHONE.with(|slot| *slot.borrow_mut() = Some(p.clone()));
-    leptos::task::spawn_local(load_envoys(station_id, data));
-    leptos::task::spawn_local(load_address_book(station_id, data));
     refresh(&p);
     install_triggers();
     kick();
-}
-
-/// Reference data the phone needs offline: show what was cached on the last
-/// online visit at once, then fetch `url`, shape it with `map`, cache it and
-/// show it. Offline, the cached copy simply stays.
-async fn cached_reference<R, T>(key: String, url: String, map: impl Fn(R) -> T, show: impl Fn(T))
-where
-    R: serde::de::DeserializeOwned,
-    T: serde::Serialize + serde::de::DeserializeOwned,
-{
-    let storage = web_sys::window().and_then(|w| w.local_storage().ok().flatten());
-    if let Some(cached) =
-        storage.as_ref().and_then(|s| s.get_item(&key).ok().flatten()).and_then(|j| serde_json::from_str::<T>(&j).ok())
-    {
-        show(cached);
-    }
-    let Ok(resp) = gloo_net::http::Request::get(&url).send().await else { return };
-    let Ok(fresh) = resp.json::<R>().await else { return };
-    let value = map(fresh);
-    if let (Some(s), Ok(j)) = (&storage, serde_json::to_string(&value)) {
-        let _ = s.set_item(&key, &j);
-    }
-    show(value);
-}
-
-/// The station's envoys for the assignee picker.
-async fn load_envoys(station_id: Uuid, data: FieldData) {
-    let envoys = |home: crate::model::StationHome| -> Vec<(String, String)> {
-        home.roster
-            .into_iter()
-            .filter(|m| m.role == crate::model::Role::Envoy && m.active)
-            .map(|m| (m.id, m.name))
-            .collect()
-    };
-    let (key, url) = (format!("yl_envoys_{station_id}"), format!("/api/v1/stations/{station_id}"));
-    cached_reference(key, url, envoys, |list| data.envoys.set(list)).await;
-}
-
-/// Compounds and buildings for the visit form.
-async fn load_address_book(station_id: Uuid, data: FieldData) {
-    let (key, url) = (format!("yl_addresses_{station_id}"), format!("/api/v1/stations/{station_id}/address-book"));
-    cached_reference(key, url, |b: crate::model::AddressBookView| b, |b| data.address_book.set(b)).await;
 }
 
 pub async fn load_draft(key: &str) -> Option<String> {
@@ -191,7 +144,7 @@ pub async fn save_draft(key: &str, text: Option<String>) {
 }
 
 /// Recompute the sync line and tell components the records changed.
-fn refresh(p: &Phone) {
+pub(super) fn refresh(p: &Phone) {
     p.views.replace(None);
     let s = p.state.borrow();
     // Records (not edits) waiting: a case saved and then edited twice is one.
@@ -236,7 +189,7 @@ fn human(bytes: f64) -> String {
     format!("{}.{} {unit}", tenths / 10, tenths % 10)
 }
 
-fn fail(p: &Phone, message: String) {
+pub(super) fn fail(p: &Phone, message: String) {
     p.data.status.update(|st| st.error = Some(message));
 }
 
@@ -330,7 +283,7 @@ async fn run(p: Rc<Phone>) {
     p.data.status.update(|st| st.syncing = true);
     let ok = loop {
         p.again.set(false);
-        let ok = sync_once(&p).await;
+        let ok = super::sync_round::sync_once(p.clone()).await;
         if !ok || !p.again.get() {
             break ok;
         }
@@ -351,99 +304,6 @@ async fn run(p: Rc<Phone>) {
         gloo_timers::callback::Timeout::new(delay.min(u64::from(u32::MAX)) as u32, kick).forget();
     }
     refresh(&p);
-}
-
-/// Why a request failed, for the envoy.
-async fn post<Req: serde::Serialize, Resp: serde::de::DeserializeOwned>(url: &str, body: &Req) -> Result<Resp, String> {
-    let req = gloo_net::http::Request::post(url)
-        .header("x-csrf-token", &crate::prefs::csrf_token())
-        .json(body)
-        .map_err(|_| text(K::SyncFailed))?;
-    let resp = req.send().await.map_err(|_| text(K::SyncFailed))?;
-    match resp.status() {
-        200 => resp.json::<Resp>().await.map_err(|_| text(K::SyncFailed)),
-        401 => Err("登录已过期：记录仍保存在本机，请重新登录后自动同步。".into()),
-        _ => Err(resp
-            .json::<crate::error::AppError>()
-            .await
-            .map(|e| format!("{}（记录仍保存在本机）", e.message))
-            .unwrap_or_else(|_| text(K::SyncFailed))),
-    }
-}
-
-fn outbox_ids(s: &ClientState) -> HashSet<Uuid> {
-    s.outbox.entries().iter().map(|e| e.op.op_id).collect()
-}
-
-fn gone_since(s: &ClientState, before: &HashSet<Uuid>) -> Vec<Uuid> {
-    let now = outbox_ids(s);
-    before.difference(&now).copied().collect()
-}
-
-/// Push everything waiting, then pull every page. False on any failure.
-async fn sync_once(p: &Rc<Phone>) -> bool {
-    let total = {
-        let s = p.state.borrow();
-        s.outbox.pending_count() + s.outbox.in_flight_count()
-    };
-    let mut done = 0usize;
-    loop {
-        let req = p.state.borrow_mut().push_request(PUSH_BATCH, APP_VERSION);
-        let Some(req) = req else { break };
-        p.data.status.update(|st| st.progress = Some((done, total.max(done + req.ops.len()))));
-        match post::<_, PushResponse>("/api/v1/sync/push", &req).await {
-            Ok(resp) => {
-                let (entries, gone, clock) = {
-                    let mut s = p.state.borrow_mut();
-                    let before = outbox_ids(&s);
-                    s.on_push_response(&resp);
-                    (s.outbox.entries().to_vec(), gone_since(&s, &before), s.clock.clone())
-                };
-                if let Err(e) = p.db.save_outbox(&entries, &gone, &clock).await {
-                    fail(p, e.message_zh());
-                    return false;
-                }
-                done += req.ops.len();
-                p.data.status.update(|st| st.progress = Some((done, total.max(done))));
-                refresh(p);
-            }
-            Err(message) => {
-                p.state.borrow_mut().on_push_failure();
-                fail(p, message);
-                return false;
-            }
-        }
-    }
-    loop {
-        let req = p.state.borrow().pull_request(PULL_PAGE);
-        match post::<_, PullResponse>("/api/v1/sync/pull", &req).await {
-            Ok(page) => {
-                let (records, cursor, gone, clock) = {
-                    let mut s = p.state.borrow_mut();
-                    let before = outbox_ids(&s);
-                    s.on_pull_response(&page, now_ms());
-                    let records: Vec<_> = page.changes.iter().filter_map(|r| s.replica.get(r.id).cloned()).collect();
-                    (records, s.replica.cursor(), gone_since(&s, &before), s.clock.clone())
-                };
-                if let Err(e) = p.db.save_pulled(&records, cursor, &gone, &clock).await {
-                    fail(p, e.message_zh());
-                    return false;
-                }
-                refresh(p);
-                if !page.has_more {
-                    // Records are in: their photos' bytes may follow.
-                    let synced =
-                        |id: Uuid| with_state(|s| !s.outbox.unsent_ops().any(|o| o.record_id == id)).unwrap_or(false);
-                    super::photo::upload_pending(&p.db, synced).await;
-                    return true;
-                }
-            }
-            Err(message) => {
-                fail(p, message);
-                return false;
-            }
-        }
-    }
 }
 
 /// Where to show a photo from.

@@ -10,6 +10,8 @@ pub mod engine;
 pub mod photo;
 #[cfg(feature = "hydrate")]
 pub mod store;
+#[cfg(feature = "hydrate")]
+mod sync_round;
 
 use leptos::prelude::*;
 use std::collections::BTreeMap;

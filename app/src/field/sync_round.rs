@@ -1,0 +1,194 @@
+//! One sync round — push the outbox, pull every page, then photos — and the
+//! station's reference data (envoys, address book) the forms use offline.
+//!
+//! Split out of the main wasm (`#[lazy]`): nothing here is needed to draw
+//! the home screen from the phone's database, so the first load stays small
+//! and this chunk arrives when the first sync starts, just after the home
+//! screen is up (from the service worker's cache when offline). The rules of
+//! what a reply means live in `yinling_protocol::ClientState`; this file
+//! only carries the messages and stores what changed.
+
+use super::engine::{fail, now_ms, refresh, text, with_state, Phone};
+use super::FieldData;
+use crate::i18n::K;
+use leptos::prelude::*;
+use std::{cell::Cell, collections::HashSet, rc::Rc};
+use uuid::Uuid;
+use yinling_protocol::{ClientState, PullResponse, PushResponse};
+
+pub const APP_VERSION: &str = env!("CARGO_PKG_VERSION");
+const PUSH_BATCH: usize = 100;
+const PULL_PAGE: u32 = 500;
+
+thread_local! {
+    /// This page has shown the cached reference data / fetched it fresh.
+    static REFERENCE: Cell<(bool, bool)> = const { Cell::new((false, false)) };
+}
+
+/// One round; false on any failure (the caller backs off and retries).
+#[leptos::lazy]
+pub async fn sync_once(p: Rc<Phone>) -> bool {
+    let (shown, fetched) = REFERENCE.with(Cell::get);
+    if !shown {
+        show_cached_reference(p.station_id, p.data);
+    }
+    let ok = push_and_pull(&p).await;
+    if ok && !fetched {
+        fetch_reference(p.station_id, p.data).await;
+    }
+    REFERENCE.with(|r| r.set((true, fetched || ok)));
+    ok
+}
+
+/// Why a request failed, for the envoy.
+async fn post<Req: serde::Serialize, Resp: serde::de::DeserializeOwned>(url: &str, body: &Req) -> Result<Resp, String> {
+    let req = gloo_net::http::Request::post(url)
+        .header("x-csrf-token", &crate::prefs::csrf_token())
+        .json(body)
+        .map_err(|_| text(K::SyncFailed))?;
+    let resp = req.send().await.map_err(|_| text(K::SyncFailed))?;
+    match resp.status() {
+        200 => resp.json::<Resp>().await.map_err(|_| text(K::SyncFailed)),
+        401 => Err("登录已过期：记录仍保存在本机，请重新登录后自动同步。".into()),
+        _ => Err(resp
+            .json::<crate::error::AppError>()
+            .await
+            .map(|e| format!("{}（记录仍保存在本机）", e.message))
+            .unwrap_or_else(|_| text(K::SyncFailed))),
+    }
+}
+
+fn outbox_ids(s: &ClientState) -> HashSet<Uuid> {
+    s.outbox.entries().iter().map(|e| e.op.op_id).collect()
+}
+
+fn gone_since(s: &ClientState, before: &HashSet<Uuid>) -> Vec<Uuid> {
+    let now = outbox_ids(s);
+    before.difference(&now).copied().collect()
+}
+
+/// Push everything waiting, then pull every page. False on any failure.
+async fn push_and_pull(p: &Rc<Phone>) -> bool {
+    let total = {
+        let s = p.state.borrow();
+        s.outbox.pending_count() + s.outbox.in_flight_count()
+    };
+    let mut done = 0usize;
+    loop {
+        let req = p.state.borrow_mut().push_request(PUSH_BATCH, APP_VERSION);
+        let Some(req) = req else { break };
+        p.data.status.update(|st| st.progress = Some((done, total.max(done + req.ops.len()))));
+        match post::<_, PushResponse>("/api/v1/sync/push", &req).await {
+            Ok(resp) => {
+                let (entries, gone, clock) = {
+                    let mut s = p.state.borrow_mut();
+                    let before = outbox_ids(&s);
+                    s.on_push_response(&resp);
+                    (s.outbox.entries().to_vec(), gone_since(&s, &before), s.clock.clone())
+                };
+                if let Err(e) = p.db.save_outbox(&entries, &gone, &clock).await {
+                    fail(p, e.message_zh());
+                    return false;
+                }
+                done += req.ops.len();
+                p.data.status.update(|st| st.progress = Some((done, total.max(done))));
+                refresh(p);
+            }
+            Err(message) => {
+                p.state.borrow_mut().on_push_failure();
+                fail(p, message);
+                return false;
+            }
+        }
+    }
+    loop {
+        let req = p.state.borrow().pull_request(PULL_PAGE);
+        match post::<_, PullResponse>("/api/v1/sync/pull", &req).await {
+            Ok(page) => {
+                let (records, cursor, gone, clock) = {
+                    let mut s = p.state.borrow_mut();
+                    let before = outbox_ids(&s);
+                    s.on_pull_response(&page, now_ms());
+                    let records: Vec<_> = page.changes.iter().filter_map(|r| s.replica.get(r.id).cloned()).collect();
+                    (records, s.replica.cursor(), gone_since(&s, &before), s.clock.clone())
+                };
+                if let Err(e) = p.db.save_pulled(&records, cursor, &gone, &clock).await {
+                    fail(p, e.message_zh());
+                    return false;
+                }
+                refresh(p);
+                if !page.has_more {
+                    // Records are in: their photos' bytes may follow.
+                    let synced =
+                        |id: Uuid| with_state(|s| !s.outbox.unsent_ops().any(|o| o.record_id == id)).unwrap_or(false);
+                    super::photo::upload_pending(&p.db, synced).await;
+                    return true;
+                }
+            }
+            Err(message) => {
+                fail(p, message);
+                return false;
+            }
+        }
+    }
+}
+
+// Reference data the forms need offline: shown from what was cached on the
+// last online visit as soon as the phone opens, refreshed from the server
+// (and cached) after the first sync that reached it.
+
+fn envoys_key(station_id: Uuid) -> (String, String) {
+    (format!("yl_envoys_{station_id}"), format!("/api/v1/stations/{station_id}"))
+}
+
+fn address_book_key(station_id: Uuid) -> (String, String) {
+    (format!("yl_addresses_{station_id}"), format!("/api/v1/stations/{station_id}/address-book"))
+}
+
+fn local_storage() -> Option<web_sys::Storage> {
+    web_sys::window().and_then(|w| w.local_storage().ok().flatten())
+}
+
+fn cached<T: serde::de::DeserializeOwned>(key: &str) -> Option<T> {
+    local_storage()?.get_item(key).ok().flatten().and_then(|j| serde_json::from_str(&j).ok())
+}
+
+fn keep<T: serde::Serialize>(key: &str, value: &T) {
+    if let (Some(s), Ok(j)) = (local_storage(), serde_json::to_string(value)) {
+        let _ = s.set_item(key, &j);
+    }
+}
+
+fn show_cached_reference(station_id: Uuid, data: FieldData) {
+    if let Some(list) = cached(&envoys_key(station_id).0) {
+        data.envoys.set(list);
+    }
+    if let Some(book) = cached(&address_book_key(station_id).0) {
+        data.address_book.set(book);
+    }
+}
+
+async fn fetch<T: serde::de::DeserializeOwned>(url: &str) -> Option<T> {
+    gloo_net::http::Request::get(url).send().await.ok()?.json::<T>().await.ok()
+}
+
+/// The station's envoys (for the assignee picker) and its compounds and
+/// buildings (for the visit form). A failure keeps what was cached.
+async fn fetch_reference(station_id: Uuid, data: FieldData) {
+    let (key, url) = envoys_key(station_id);
+    if let Some(home) = fetch::<crate::model::StationHome>(&url).await {
+        let list: Vec<(String, String)> = home
+            .roster
+            .into_iter()
+            .filter(|m| m.role == crate::model::Role::Envoy && m.active)
+            .map(|m| (m.id, m.name))
+            .collect();
+        keep(&key, &list);
+        data.envoys.set(list);
+    }
+    let (key, url) = address_book_key(station_id);
+    if let Some(book) = fetch::<crate::model::AddressBookView>(&url).await {
+        keep(&key, &book);
+        data.address_book.set(book);
+    }
+}
