@@ -2,6 +2,9 @@
 // open /field): raw, gzip and brotli. With `cargo leptos build --split`, the
 // pages split out of the main wasm are listed apart: they are fetched only
 // when such a page is opened (and cached by the service worker afterwards).
+// The sync round is split out too; it is fetched when the first sync starts,
+// just after the home screen is drawn, and is printed apart with the shared
+// chunks it needs.
 import { readFileSync, readdirSync } from "node:fs";
 import { gzipSync, brotliCompressSync, constants } from "node:zlib";
 const root = process.argv[2] || "target/site";
@@ -43,4 +46,25 @@ if (chunks.length) {
   line(`lazy: ${chunks.length} chunks`, lazy);
   line("largest chunk", largest);
   console.log(`  (${largest.f}; chunks load only when a page split out of the main wasm is opened)`);
+}
+
+// A split-out function with the shared chunks it imports, as the split
+// loader lists them (`__wasm_split_load_<name>_<hash> = ... , [__chunk_N, ...])`).
+function lazyEntry(name) {
+  const js = loader.map((f) => readFileSync(`${root}/${f}`, "utf8")).join("\n");
+  const m = js.match(new RegExp(`__wasm_split_load_${name}_\\d+ = [\\s\\S]*?"\\./(split_${name}_\\d+\\.wasm)"[\\s\\S]*?, \\[([^\\]]*)\\]\\)\\);`));
+  if (!m) return null;
+  const deps = m[2].split(",").map((d) => d.trim()).filter(Boolean).map((d) => `pkg/${d.replace("__chunk_", "chunk_")}.wasm`);
+  const sum = { raw: 0, gz: 0, br: 0, files: 1 + deps.length };
+  for (const f of [`pkg/${m[1]}`, ...deps]) {
+    const s = measure(f);
+    sum.raw += s.raw; sum.gz += s.gz; sum.br += s.br;
+  }
+  return sum;
+}
+const sync = chunks.length ? lazyEntry("sync_once") : null;
+if (sync) {
+  console.log();
+  line("sync round", sync);
+  console.log(`  (${sync.files} files, fetched when the first sync starts, after the home screen is drawn)`);
 }

@@ -164,9 +164,10 @@ test("an envoy logs a visit offline, opens a case from it, and it is all there a
 test("a visit draft survives the browser being killed", { timeout: 180_000 }, async () => {
   const server = await startServer();
   const profile = mkdtempSync(join(tmpdir(), "yinling-profile-"));
+  let chrome;
   try {
     // The envoy has used the app before (signed in, browser closed normally).
-    let chrome = await launchKillableBrowser(profile);
+    chrome = await launchKillableBrowser(profile);
     let page = await chrome.context.newPage();
     await login(page, server.url, ENVOY, "/field");
     await ready(page);
@@ -187,10 +188,14 @@ test("a visit draft survives the browser being killed", { timeout: 180_000 }, as
     page = await chrome.context.newPage();
     await page.goto(`${server.url}/field/visits/new`);
     await page.waitForFunction(() => document.querySelector("#visit-note")?.value === "三楼老人独居，需要助餐", null, { timeout: 30_000 });
-    assert.equal(await page.locator('[data-pick="compound"] button[aria-pressed="true"]').count(), 1, "the compound tap is kept too");
-    await chrome.kill();
+    // The compound tap is kept too (its buttons appear once the address book is read).
+    await page.locator('[data-pick="compound"] button[aria-pressed="true"]').waitFor({ timeout: 15_000 });
+    assert.equal(await page.locator('[data-pick="compound"] button[aria-pressed="true"]').count(), 1, "exactly one compound chosen");
   } finally {
-    rmSync(profile, { recursive: true, force: true });
+    await chrome?.kill();
+    // Chromium's helper processes die a moment after the main one: retry
+    // rather than let a cleanup race hide the test's own result.
+    rmSync(profile, { recursive: true, force: true, maxRetries: 10, retryDelay: 200 });
     await server.stop();
     server.cleanup();
   }

@@ -26,12 +26,16 @@ test("an envoy signs in, the page hydrates, and the field app works offline", { 
     const fontSize = await page.locator(".app").evaluate((el) => parseFloat(getComputedStyle(el).fontSize));
     assert.ok(fontSize >= 22, `长辈模式 text is ${fontSize}px`);
 
-    // The field home runs on the main wasm alone: no page split out of it
-    // (`cargo leptos build --split`) was fetched to draw it.
+    // The field home is drawn by the main wasm: no page split out of it
+    // (`cargo leptos build --split`) was fetched. The only split-out code
+    // fetched is the sync round (with shared chunks it needs), which starts
+    // once the home is up.
     const wasmFetched = await page.evaluate(() =>
       performance.getEntriesByType("resource").map((e) => new URL(e.name).pathname).filter((p) => p.endsWith(".wasm"))
     );
-    assert.deepEqual(wasmFetched, ["/pkg/yinling.wasm"], "the field home loads only the main wasm");
+    assert.equal(wasmFetched[0], "/pkg/yinling.wasm", `main wasm first: ${wasmFetched.join(" ")}`);
+    const splitEntries = wasmFetched.filter((p) => p.startsWith("/pkg/split_"));
+    assert.ok(splitEntries.every((p) => p.startsWith("/pkg/split_sync_once_")), `no page's chunk was fetched for the home: ${splitEntries.join(" ")}`);
 
     step("waiting for the service worker");
     await waitForServiceWorker(page);

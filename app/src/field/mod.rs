@@ -9,6 +9,8 @@ pub mod engine;
 #[cfg(feature = "hydrate")]
 pub mod photo;
 #[cfg(feature = "hydrate")]
+mod reference;
+#[cfg(feature = "hydrate")]
 pub mod store;
 #[cfg(feature = "hydrate")]
 mod sync_round;
@@ -63,6 +65,19 @@ pub fn provide_field_data() -> FieldData {
 
 pub fn field_data() -> FieldData {
     expect_context::<FieldData>()
+}
+
+/// For a form that needs the station's envoys or address book: fill them
+/// from the phone's cache if nothing fresher has arrived yet.
+pub fn use_reference_data() {
+    #[cfg(feature = "hydrate")]
+    {
+        let station =
+            crate::pages::field::current_me().and_then(|me| me.station_id).and_then(|id| Uuid::parse_str(&id).ok());
+        if let Some(station) = station {
+            reference::show_cached(station, field_data());
+        }
+    }
 }
 
 /// Every record of a kind as this phone sees it (pulled, with local edits).

@@ -1,5 +1,5 @@
-//! One sync round — push the outbox, pull every page, then photos — and the
-//! station's reference data (envoys, address book) the forms use offline.
+//! One sync round: push the outbox, pull every page, then photos (and, beside
+//! it, a refresh of the station's reference data, see `reference`).
 //!
 //! Split out of the main wasm (`#[lazy]`): nothing here is needed to draw
 //! the home screen from the phone's database, so the first load stays small
@@ -9,7 +9,6 @@
 //! only carries the messages and stores what changed.
 
 use super::engine::{fail, now_ms, refresh, text, with_state, Phone};
-use super::FieldData;
 use crate::i18n::K;
 use leptos::prelude::*;
 use std::{cell::Cell, collections::HashSet, rc::Rc};
@@ -21,23 +20,25 @@ const PUSH_BATCH: usize = 100;
 const PULL_PAGE: u32 = 500;
 
 thread_local! {
-    /// This page has shown the cached reference data / fetched it fresh.
+    /// Fresh reference data: (a fetch is under way, it has arrived once).
     static REFERENCE: Cell<(bool, bool)> = const { Cell::new((false, false)) };
 }
 
 /// One round; false on any failure (the caller backs off and retries).
+/// Fresh reference data is fetched beside the rounds (not after them: a
+/// new phone's first pull can take a while, and the visit form needs the
+/// address book) until it has arrived once.
 #[leptos::lazy]
 pub async fn sync_once(p: Rc<Phone>) -> bool {
-    let (shown, fetched) = REFERENCE.with(Cell::get);
-    if !shown {
-        show_cached_reference(p.station_id, p.data);
+    if REFERENCE.with(Cell::get) == (false, false) {
+        REFERENCE.with(|r| r.set((true, false)));
+        let (station_id, data) = (p.station_id, p.data);
+        leptos::task::spawn_local(async move {
+            let arrived = super::reference::fetch(station_id, data).await;
+            REFERENCE.with(|r| r.set((false, arrived)));
+        });
     }
-    let ok = push_and_pull(&p).await;
-    if ok && !fetched {
-        fetch_reference(p.station_id, p.data).await;
-    }
-    REFERENCE.with(|r| r.set((true, fetched || ok)));
-    ok
+    push_and_pull(&p).await
 }
 
 /// Why a request failed, for the envoy.
@@ -130,65 +131,5 @@ async fn push_and_pull(p: &Rc<Phone>) -> bool {
                 return false;
             }
         }
-    }
-}
-
-// Reference data the forms need offline: shown from what was cached on the
-// last online visit as soon as the phone opens, refreshed from the server
-// (and cached) after the first sync that reached it.
-
-fn envoys_key(station_id: Uuid) -> (String, String) {
-    (format!("yl_envoys_{station_id}"), format!("/api/v1/stations/{station_id}"))
-}
-
-fn address_book_key(station_id: Uuid) -> (String, String) {
-    (format!("yl_addresses_{station_id}"), format!("/api/v1/stations/{station_id}/address-book"))
-}
-
-fn local_storage() -> Option<web_sys::Storage> {
-    web_sys::window().and_then(|w| w.local_storage().ok().flatten())
-}
-
-fn cached<T: serde::de::DeserializeOwned>(key: &str) -> Option<T> {
-    local_storage()?.get_item(key).ok().flatten().and_then(|j| serde_json::from_str(&j).ok())
-}
-
-fn keep<T: serde::Serialize>(key: &str, value: &T) {
-    if let (Some(s), Ok(j)) = (local_storage(), serde_json::to_string(value)) {
-        let _ = s.set_item(key, &j);
-    }
-}
-
-fn show_cached_reference(station_id: Uuid, data: FieldData) {
-    if let Some(list) = cached(&envoys_key(station_id).0) {
-        data.envoys.set(list);
-    }
-    if let Some(book) = cached(&address_book_key(station_id).0) {
-        data.address_book.set(book);
-    }
-}
-
-async fn fetch<T: serde::de::DeserializeOwned>(url: &str) -> Option<T> {
-    gloo_net::http::Request::get(url).send().await.ok()?.json::<T>().await.ok()
-}
-
-/// The station's envoys (for the assignee picker) and its compounds and
-/// buildings (for the visit form). A failure keeps what was cached.
-async fn fetch_reference(station_id: Uuid, data: FieldData) {
-    let (key, url) = envoys_key(station_id);
-    if let Some(home) = fetch::<crate::model::StationHome>(&url).await {
-        let list: Vec<(String, String)> = home
-            .roster
-            .into_iter()
-            .filter(|m| m.role == crate::model::Role::Envoy && m.active)
-            .map(|m| (m.id, m.name))
-            .collect();
-        keep(&key, &list);
-        data.envoys.set(list);
-    }
-    let (key, url) = address_book_key(station_id);
-    if let Some(book) = fetch::<crate::model::AddressBookView>(&url).await {
-        keep(&key, &book);
-        data.address_book.set(book);
     }
 }

@@ -302,6 +302,7 @@ fn MyCases() -> impl IntoView {
 /// to the case (its own page, so the form's code loads only when used).
 #[component]
 pub fn FieldNewCase() -> impl IntoView {
+    crate::field::use_reference_data();
     let navigate = leptos_router::hooks::use_navigate();
     let title = RwSignal::new(String::new());
     let kind = RwSignal::new("livelihood".to_string());
@@ -345,6 +346,7 @@ pub fn FieldNewCase() -> impl IntoView {
 /// A case opened from the list or a deep link; its content is on the phone.
 #[component]
 pub fn FieldCase() -> impl IntoView {
+    crate::field::use_reference_data();
     let params = use_params_map();
     let id = move || params.with(|p| p.get("id").and_then(|s| uuid::Uuid::parse_str(&s).ok()));
     view! {

@@ -201,6 +201,7 @@ fn my_name() -> String {
 
 #[component]
 pub fn FieldMediation() -> impl IntoView {
+    crate::field::use_reference_data();
     let params = use_params_map();
     let case_id = move || params.with(|p| p.get("id").and_then(|s| Uuid::parse_str(&s).ok()));
     // Re-draw only when the case appears or goes, not on every save.

@@ -79,6 +79,7 @@ pub(crate) fn choices<T: Clone + PartialEq + Send + Sync + 'static>(
 
 #[component]
 pub fn FieldVisit() -> impl IntoView {
+    crate::field::use_reference_data();
     let data = field_data();
     let form = RwSignal::new(VisitForm { follow_up_on: field::date_in(7), ..Default::default() });
     let restored = RwSignal::new(false);

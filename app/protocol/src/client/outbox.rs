@@ -17,7 +17,7 @@ use crate::op::{Op, OpBody};
 use crate::reason::{RejectCode, RejectReason};
 use crate::wire::{OpResult, Settlement, MAX_OP_BYTES, MAX_PUSH_BYTES};
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(tag = "state", rename_all = "snake_case")]
 pub enum EntryState {
     /// Waiting to be sent.
@@ -33,6 +33,44 @@ pub enum EntryState {
     },
     /// Refused by the server (or too large to send); shown to the envoy.
     Quarantined { reason: RejectReason },
+}
+
+/// Read as a flat object (`{"state":"committed","rev":7}`), the same JSON the
+/// derived internally tagged form writes. Serde's derive for an internally
+/// tagged enum buffers every entry through its generic `Content` tree first,
+/// which costs several KB of the phone's first-load WebAssembly (every
+/// stored outbox entry is read when the app opens).
+impl<'de> Deserialize<'de> for EntryState {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        #[derive(Deserialize)]
+        #[serde(rename_all = "snake_case")]
+        enum Tag {
+            Pending,
+            InFlight,
+            Committed,
+            Quarantined,
+        }
+        #[derive(Deserialize)]
+        struct Flat {
+            state: Tag,
+            rev: Option<u64>,
+            #[serde(default)]
+            conflicted: Vec<String>,
+            reason: Option<RejectReason>,
+        }
+        let f = Flat::deserialize(d)?;
+        Ok(match f.state {
+            Tag::Pending => EntryState::Pending,
+            Tag::InFlight => EntryState::InFlight,
+            Tag::Committed => EntryState::Committed {
+                rev: f.rev.ok_or_else(|| serde::de::Error::missing_field("rev"))?,
+                conflicted: f.conflicted,
+            },
+            Tag::Quarantined => {
+                EntryState::Quarantined { reason: f.reason.ok_or_else(|| serde::de::Error::missing_field("reason"))? }
+            }
+        })
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

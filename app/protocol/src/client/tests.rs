@@ -302,3 +302,29 @@ fn late_or_repeated_pull_pages_never_go_back() {
     // The clock has observed the pulled stamps.
     assert!(c.clock.now(0) > Hlc { wall_ms: 10, counter: 0, node: 77 });
 }
+
+#[test]
+fn stored_outbox_states_read_back_as_written() {
+    use crate::client::outbox::EntryState;
+    let states = [
+        EntryState::Pending,
+        EntryState::InFlight,
+        EntryState::Committed { rev: 7, conflicted: vec![] },
+        EntryState::Committed { rev: 8, conflicted: vec!["title".into()] },
+        EntryState::Quarantined { reason: RejectReason::new(RejectCode::NotHandler) },
+    ];
+    for state in states {
+        let json = serde_json::to_value(&state).unwrap();
+        assert_eq!(serde_json::from_value::<EntryState>(json.clone()).unwrap(), state, "{json}");
+    }
+    // The form phones already hold in IndexedDB.
+    assert_eq!(
+        serde_json::to_value(EntryState::Committed { rev: 7, conflicted: vec![] }).unwrap(),
+        json!({"state": "committed", "rev": 7})
+    );
+    assert_eq!(serde_json::from_value::<EntryState>(json!({"state": "in_flight"})).unwrap(), EntryState::InFlight);
+    // A committed entry without its revision, or an unknown state, is refused.
+    assert!(serde_json::from_value::<EntryState>(json!({"state": "committed"})).is_err());
+    assert!(serde_json::from_value::<EntryState>(json!({"state": "lost"})).is_err());
+    assert!(serde_json::from_value::<EntryState>(json!({"state": "quarantined"})).is_err());
+}
