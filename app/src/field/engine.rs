@@ -368,7 +368,7 @@ pub async fn bench_save_visits(n: u32) -> Vec<f64> {
 /// Split out of the main wasm (only the benchmark calls it), so the save
 /// path it drives stays with the pages that save rather than in the first
 /// load.
-#[leptos::lazy]
+#[cfg_attr(feature = "split", leptos::lazy)]
 async fn bench_saves(n: u32) -> Vec<f64> {
     let mut times = Vec::with_capacity(n as usize);
     let perf = web_sys::window().and_then(|w| w.performance());

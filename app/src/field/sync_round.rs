@@ -28,7 +28,7 @@ thread_local! {
 /// Fresh reference data is fetched beside the rounds (not after them: a
 /// new phone's first pull can take a while, and the visit form needs the
 /// address book) until it has arrived once.
-#[leptos::lazy]
+#[cfg_attr(feature = "split", leptos::lazy)]
 pub async fn sync_once(p: Rc<Phone>) -> bool {
     if REFERENCE.with(Cell::get) == (false, false) {
         REFERENCE.with(|r| r.set((true, false)));
