@@ -588,13 +588,17 @@ macro_rules! sync_store {
                         .await?
                     }
                     Role::Envoy => {
+                        // The pattern is built in SQL, not bound whole: SQLite
+                        // re-prepares a statement whenever a parameter used
+                        // directly as a LIKE pattern is bound anew (it might
+                        // allow an index), i.e. on every page.
                         sqlx::query(
                             "SELECT rev, kind, station_id, handlers, state FROM records WHERE rev > $1 AND (station_id = $2 OR \
-                             (kind = 'case' AND handlers LIKE $3)) ORDER BY rev LIMIT $4",
+                             (kind = 'case' AND handlers LIKE ('% ' || $3 || ' %'))) ORDER BY rev LIMIT $4",
                         )
                         .bind(cursor_i)
                         .bind(station)
-                        .bind(format!("% {} %", caller.user_id))
+                        .bind(caller.user_id.to_string())
                         .bind(fetch)
                         .fetch_all(&self.pool)
                         .await?
