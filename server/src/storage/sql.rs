@@ -85,7 +85,8 @@ impl SqliteStore {
         // No ping before a connection is handed out: a SQLite connection is
         // an open file, not a socket that can go stale, and each ping is a
         // round trip to the connection's thread (two per push otherwise).
-        let pool = SqlitePoolOptions::new().max_connections(8).test_before_acquire(false).connect_with(opts.clone()).await?;
+        let pool =
+            SqlitePoolOptions::new().max_connections(8).test_before_acquire(false).connect_with(opts.clone()).await?;
         sqlx::migrate!("./migrations/sqlite").run(&pool).await?;
         let checkpointer = spawn_checkpointer(pool.clone());
         Ok(Self { pool, writer: Writer::new(opts), checkpointer })

@@ -471,12 +471,16 @@ impl PgStore {
             .try_get::<i64, _>("rev")? as u64;
         if !batch.ops.is_empty() {
             let op_ids = batch.ops.iter().map(|op| op.op_id);
-            for json in json_by_ids!(&mut *tx, Binds::JsonArray, "SELECT result AS json FROM op_results WHERE op_id IN", op_ids) {
+            for json in
+                json_by_ids!(&mut *tx, Binds::JsonArray, "SELECT result AS json FROM op_results WHERE op_id IN", op_ids)
+            {
                 let r: OpResult = from_json("op result", &json)?;
                 prior.insert(r.op_id, r);
             }
             let record_ids = batch.ops.iter().map(|op| op.record_id);
-            for json in json_by_ids!(&mut *tx, Binds::JsonArray, "SELECT state AS json FROM records WHERE id IN", record_ids) {
+            for json in
+                json_by_ids!(&mut *tx, Binds::JsonArray, "SELECT state AS json FROM records WHERE id IN", record_ids)
+            {
                 let s: RecordState = from_json("record", &json)?;
                 stored.insert(s.id, s);
             }
@@ -499,7 +503,8 @@ impl PgStore {
             sqlx::query(&sql).bind(to_json(&rows)?).execute(&mut *tx).await?;
         }
         if !w.results.is_empty() {
-            let rows: Vec<ResultRow> = w.results.iter().map(|(op_id, json)| ResultRow(op_id.to_string(), json)).collect();
+            let rows: Vec<ResultRow> =
+                w.results.iter().map(|(op_id, json)| ResultRow(op_id.to_string(), json)).collect();
             sqlx::query(&format!(
                 "{RESULTS_INSERT} SELECT value->>0, $2, value->>1, $3 FROM json_array_elements($1::json)"
             ))
