@@ -3,7 +3,11 @@
 // the server PouchDB users sync to. Same workload against both, in one run:
 //
 //   1. ingest: push BENCH_RECORDS visit-sized records in sequential batches of
-//      BENCH_BATCH (each request awaited before the next) → records/s;
+//      BENCH_BATCH (each request awaited before the next) → records/s. Both
+//      sides build every request body (ops, HLCs, JSON text) before the clock
+//      starts, as a phone's outbox already holds its ops; the timed loop does
+//      the same per batch for both: send the body, await the reply, parse it
+//      and check every item;
 //   2. first pull of a new device: read all of them back in pages of 500 → s.
 //
 // Prints both, the ratios and the issue's targets (ingest ≥ 5×, pull ≥ 4×).
@@ -277,6 +281,8 @@ async function benchPouch(records) {
     // What a phone's PouchDB replicator sends: docs made offline (rev 1-…),
     // pushed with new_edits:false. (The replicator also asks _revs_diff
     // before each batch; that round trip is left out, in pouchdb's favour.)
+    // Every body is built here, before the clock starts, exactly as the
+    // yinling side builds its push bodies (see benchYinling).
     const bodies = chunks(records, BATCH).map((batch) =>
       JSON.stringify({
         new_edits: false,
@@ -454,7 +460,10 @@ async function benchYinling(records) {
     console.log(`  signed in as ${me.name} (${me.role}, user ${me.id}), station ${me.station_name ?? ""} ${me.station_id}`);
     const json = { ...headers, "content-type": "application/json", accept: "application/json" };
 
-    // The phone's outbox, as PushRequests: one create op per record.
+    // The phone's outbox, as PushRequests: one create op per record. Built
+    // whole (op ids, HLCs, JSON text) before the clock starts, like the
+    // pouchdb side's bodies: the timed loop below only sends, awaits, parses
+    // and checks, the same work per batch as pouchdb's loop.
     const deviceId = uuid7();
     const node = nodeId(deviceId);
     let wall = 0;

@@ -279,8 +279,264 @@ const RECORDS_UPSERT: &str = " ON CONFLICT (id) DO UPDATE SET kind = excluded.ki
      station_id = excluded.station_id, rev = excluded.rev, deleted = excluded.deleted, \
      handlers = excluded.handlers, state = excluded.state";
 
+/// Insert the review-queue entries of a batch (conflicts, resolutions,
+/// refused ops) through any executor. Rare: most batches have none.
+macro_rules! write_review_queue {
+    ($ex:expr, $batch:expr, $w:expr) => {{
+        let batch: &PushBatch<'_> = $batch;
+        let w: &BatchWrites = $w;
+        for c in &w.conflicts {
+            sqlx::query(
+                "INSERT INTO conflicts (id, station_id, record_id, field, body, created_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (id) DO NOTHING",
+            )
+            .bind(c.id.to_string())
+            .bind(c.station_id.to_string())
+            .bind(c.record_id.to_string())
+            .bind(&c.field)
+            .bind(to_json(c)?)
+            .bind(batch.now_ms)
+            .execute(&mut *$ex)
+            .await?;
+        }
+        for r in &w.resolved {
+            sqlx::query(
+                "UPDATE conflicts SET resolved_by = $1, resolved_op = $2, resolved_at = $3 \
+                 WHERE id = $4 AND record_id = $5 AND field = $6 AND resolved_at IS NULL",
+            )
+            .bind(r.resolved_by.to_string())
+            .bind(r.op_id.to_string())
+            .bind(batch.now_ms)
+            .bind(r.conflict_id.to_string())
+            .bind(r.record_id.to_string())
+            .bind(&r.field)
+            .execute(&mut *$ex)
+            .await?;
+        }
+        for (i, reason) in w.rejections.iter().filter(|_| batch.queue_rejections) {
+            let op = &batch.ops[*i];
+            sqlx::query(
+                "INSERT INTO rejections (op_id, station_id, user_id, device_id, op, reason, created_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (op_id) DO NOTHING",
+            )
+            .bind(op.op_id.to_string())
+            .bind(rejection_station(batch.caller, op).to_string())
+            .bind(batch.caller.user_id.to_string())
+            .bind(batch.device_id.to_string())
+            .bind(to_json(op)?)
+            .bind(to_json(reason)?)
+            .bind(batch.now_ms)
+            .execute(&mut *$ex)
+            .await?;
+        }
+    }};
+}
+
+/// The changed records of a batch as rows to write.
+fn record_rows<'a>(w: &BatchWrites, stored: &'a HashMap<Uuid, RecordState>) -> StoreResult<Vec<RecordRow<'a>>> {
+    w.records
+        .iter()
+        .filter_map(|id| stored.get(id))
+        .map(|s| {
+            Ok(RecordRow(
+                s.id.to_string(),
+                s.kind.code(),
+                s.station_id.to_string(),
+                s.rev as i64,
+                s.deleted,
+                handlers_column(s),
+                to_json(s)?,
+            ))
+        })
+        .collect()
+}
+
+const RECORDS_INSERT: &str = "INSERT INTO records (id, kind, station_id, rev, deleted, handlers, state)";
+const RESULTS_INSERT: &str = "INSERT INTO op_results (op_id, device_id, result, created_at)";
+
+/// The upsert of the pushing device's row, with `values` as its VALUES.
+fn devices_sql(values: &str) -> String {
+    format!(
+        "INSERT INTO devices (user_id, device_id, station_id, app_version, first_seen, last_seen, \
+         last_push, pending_count, ops_received) VALUES {values} \
+         ON CONFLICT (user_id, device_id) DO UPDATE SET station_id = excluded.station_id, \
+         app_version = excluded.app_version, last_seen = excluded.last_seen, \
+         last_push = excluded.last_push, pending_count = excluded.pending_count, \
+         ops_received = devices.ops_received + excluded.ops_received"
+    )
+}
+
+impl SqliteStore {
+    /// A push on the writer connection (see `sql::Writer`): two round trips
+    /// to SQLite's thread, `BEGIN IMMEDIATE` with the reads and `COMMIT`
+    /// with the writes. Anonymous `?` parameters (see [`Binds`]).
+    async fn push_batch(&self, batch: &PushBatch<'_>, audit: Option<&AuditEntry>) -> StoreResult<Vec<OpResult>> {
+        let mut tx = self.writer.lock().await?;
+        // BEGIN IMMEDIATE takes the write lock before anything is read; the
+        // counter, the prior results and the stored records come back with it.
+        let in_list = Binds::Anonymous.in_list(batch.ops.len());
+        let sql = format!(
+            "BEGIN IMMEDIATE; \
+             SELECT 0 AS t, CAST(rev AS TEXT) AS json FROM sync_counter WHERE id = 1 \
+             UNION ALL SELECT 1, result FROM op_results WHERE op_id IN ({in_list}) \
+             UNION ALL SELECT 2, state FROM records WHERE id IN ({in_list})"
+        );
+        let mut q = sqlx::query(&sql);
+        for op in batch.ops {
+            q = q.bind(op.op_id.to_string());
+        }
+        for op in batch.ops {
+            q = q.bind(op.record_id.to_string());
+        }
+        let mut prior = HashMap::new();
+        let mut stored = HashMap::new();
+        let mut rev = None;
+        for row in q.fetch_all(tx.conn()).await? {
+            let json = row.try_get::<&str, _>("json")?;
+            match row.try_get::<i64, _>("t")? {
+                0 => rev = Some(json.parse::<u64>().map_err(|e| corrupt("sync counter", e))?),
+                1 => {
+                    let r: OpResult = from_json("op result", json)?;
+                    prior.insert(r.op_id, r);
+                }
+                _ => {
+                    let s: RecordState = from_json("record", json)?;
+                    stored.insert(s.id, s);
+                }
+            }
+        }
+        let mut rev = rev.ok_or_else(|| corrupt("sync counter", "row missing"))?;
+        let start_rev = rev;
+
+        let (results, w, stored) = decide_batch(batch, stored, prior, &mut rev)?;
+
+        write_review_queue!(tx.conn(), batch, &w);
+        if let Some(e) = audit {
+            super::sql::insert_audit!(tx.conn(), e);
+        }
+        let rows = record_rows(&w, &stored)?;
+        let device = batch.device_id.to_string();
+        // Every write of the batch and the COMMIT in one multi-statement
+        // query: one round trip, anonymous parameters bound in order. It
+        // returns once COMMIT has (synchronous=FULL: the WAL is on disk).
+        let mut sql = String::new();
+        if !rows.is_empty() {
+            sql += &format!("{RECORDS_INSERT} VALUES {}{RECORDS_UPSERT};", anonymous_rows(rows.len(), 7));
+        }
+        if !w.results.is_empty() {
+            sql += &format!("{RESULTS_INSERT} VALUES {};", anonymous_rows(w.results.len(), 4));
+        }
+        if rev != start_rev {
+            sql += "UPDATE sync_counter SET rev = ? WHERE id = 1;";
+        }
+        sql += &devices_sql("(?, ?, ?, ?, ?, ?, ?, ?, ?)");
+        sql += "; COMMIT";
+        let mut q = sqlx::query(&sql);
+        for RecordRow(id, kind, station, rev, deleted, handlers, state) in rows {
+            q = q.bind(id).bind(kind).bind(station).bind(rev).bind(deleted).bind(handlers).bind(state);
+        }
+        for (op_id, json) in &w.results {
+            q = q.bind(op_id.to_string()).bind(&device).bind(json).bind(batch.now_ms);
+        }
+        if rev != start_rev {
+            q = q.bind(rev as i64);
+        }
+        q.bind(batch.caller.user_id.to_string())
+            .bind(&device)
+            .bind(batch.caller.station_id.map(|s| s.to_string()))
+            .bind(batch.app_version)
+            .bind(batch.now_ms)
+            .bind(batch.now_ms)
+            .bind(batch.now_ms)
+            .bind(i64::from(batch.pending_after))
+            .bind(batch.ops.len() as i64)
+            .execute(tx.conn())
+            .await?;
+        tx.committed();
+        Ok(results)
+    }
+}
+
+impl PgStore {
+    /// A push in one PostgreSQL transaction; the rows as JSON parameters.
+    async fn push_batch(&self, batch: &PushBatch<'_>, audit: Option<&AuditEntry>) -> StoreResult<Vec<OpResult>> {
+        let mut prior = HashMap::new();
+        let mut stored = HashMap::new();
+        let mut tx = self.pool.begin().await?;
+        // A write first: takes PostgreSQL's row lock before anything is
+        // read, so the reads below are current.
+        let mut rev = sqlx::query("UPDATE sync_counter SET rev = rev WHERE id = 1 RETURNING rev")
+            .fetch_one(&mut *tx)
+            .await?
+            .try_get::<i64, _>("rev")? as u64;
+        if !batch.ops.is_empty() {
+            let op_ids = batch.ops.iter().map(|op| op.op_id);
+            for json in
+                json_by_ids!(&mut *tx, Binds::JsonArray, "SELECT result AS json FROM op_results WHERE op_id IN", op_ids)
+            {
+                let r: OpResult = from_json("op result", &json)?;
+                prior.insert(r.op_id, r);
+            }
+            let record_ids = batch.ops.iter().map(|op| op.record_id);
+            for json in
+                json_by_ids!(&mut *tx, Binds::JsonArray, "SELECT state AS json FROM records WHERE id IN", record_ids)
+            {
+                let s: RecordState = from_json("record", &json)?;
+                stored.insert(s.id, s);
+            }
+        }
+        let start_rev = rev;
+
+        let (results, w, stored) = decide_batch(batch, stored, prior, &mut rev)?;
+
+        write_review_queue!(&mut *tx, batch, &w);
+        let rows = record_rows(&w, &stored)?;
+        let device = batch.device_id.to_string();
+        // Each statement on its own (a prepared statement holds one), the
+        // rows as one JSON parameter.
+        if !rows.is_empty() {
+            let sql = format!(
+                "{RECORDS_INSERT} SELECT value->>0, value->>1, value->>2, CAST(value->>3 AS BIGINT), \
+                 CAST(value->>4 AS BOOLEAN), value->>5, value->>6 \
+                 FROM json_array_elements($1::json){RECORDS_UPSERT}"
+            );
+            sqlx::query(&sql).bind(to_json(&rows)?).execute(&mut *tx).await?;
+        }
+        if !w.results.is_empty() {
+            let rows: Vec<ResultRow> =
+                w.results.iter().map(|(op_id, json)| ResultRow(op_id.to_string(), json)).collect();
+            sqlx::query(&format!(
+                "{RESULTS_INSERT} SELECT value->>0, $2, value->>1, $3 FROM json_array_elements($1::json)"
+            ))
+            .bind(to_json(&rows)?)
+            .bind(&device)
+            .bind(batch.now_ms)
+            .execute(&mut *tx)
+            .await?;
+        }
+        if rev != start_rev {
+            sqlx::query("UPDATE sync_counter SET rev = $1 WHERE id = 1").bind(rev as i64).execute(&mut *tx).await?;
+        }
+        sqlx::query(&devices_sql("($1, $2, $3, $4, $5, $5, $5, $6, $7)"))
+            .bind(batch.caller.user_id.to_string())
+            .bind(&device)
+            .bind(batch.caller.station_id.map(|s| s.to_string()))
+            .bind(batch.app_version)
+            .bind(batch.now_ms)
+            .bind(i64::from(batch.pending_after))
+            .bind(batch.ops.len() as i64)
+            .execute(&mut *tx)
+            .await?;
+        if let Some(e) = audit {
+            super::sql::insert_audit!(&mut *tx, e);
+        }
+        tx.commit().await?;
+        Ok(results)
+    }
+}
+
 macro_rules! sync_store {
-    ($store:ident, $row:ty, $binds:expr) => {
+    ($store:ident, $row:ty) => {
         impl $store {
             fn conflict_row(row: &$row) -> StoreResult<ConflictRow> {
                 Ok(ConflictRow {
@@ -308,226 +564,7 @@ macro_rules! sync_store {
         #[async_trait]
         impl SyncStore for $store {
             async fn push(&self, batch: &PushBatch<'_>, audit: Option<&AuditEntry>) -> StoreResult<Vec<OpResult>> {
-                let sqlite = $binds == Binds::Anonymous;
-                let mut prior = HashMap::new();
-                let mut stored = HashMap::new();
-                let (mut tx, mut rev) = if sqlite {
-                    // SQLite: BEGIN IMMEDIATE takes the write lock before
-                    // anything is read; then the counter, the prior results
-                    // and the stored records come back in one round trip to
-                    // the connection's thread (each round trip is a thread
-                    // hand-off, and those add up on a busy machine).
-                    let mut tx = super::sql::begin_with(&self.pool, "BEGIN IMMEDIATE").await?;
-                    let n = batch.ops.len();
-                    let sql = format!(
-                        "SELECT 0 AS t, CAST(rev AS TEXT) AS json FROM sync_counter WHERE id = 1 \
-                         UNION ALL SELECT 1, result FROM op_results WHERE op_id IN ({}) \
-                         UNION ALL SELECT 2, state FROM records WHERE id IN ({})",
-                        $binds.in_list(n),
-                        $binds.in_list(n)
-                    );
-                    let mut q = sqlx::query(&sql);
-                    for op in batch.ops {
-                        q = q.bind(op.op_id.to_string());
-                    }
-                    for op in batch.ops {
-                        q = q.bind(op.record_id.to_string());
-                    }
-                    let mut rev = None;
-                    for row in q.fetch_all(&mut *tx).await? {
-                        let json = row.try_get::<&str, _>("json")?;
-                        match row.try_get::<i64, _>("t")? {
-                            0 => rev = Some(json.parse::<u64>().map_err(|e| corrupt("sync counter", e))?),
-                            1 => {
-                                let r: OpResult = from_json("op result", json)?;
-                                prior.insert(r.op_id, r);
-                            }
-                            _ => {
-                                let s: RecordState = from_json("record", json)?;
-                                stored.insert(s.id, s);
-                            }
-                        }
-                    }
-                    (tx, rev.ok_or_else(|| corrupt("sync counter", "row missing"))?)
-                } else {
-                    let mut tx = self.pool.begin().await?;
-                    // A write first: takes PostgreSQL's row lock before
-                    // anything is read, so the reads below are current.
-                    let rev = sqlx::query("UPDATE sync_counter SET rev = rev WHERE id = 1 RETURNING rev")
-                        .fetch_one(&mut *tx)
-                        .await?
-                        .try_get::<i64, _>("rev")? as u64;
-                    if !batch.ops.is_empty() {
-                        let op_ids = batch.ops.iter().map(|op| op.op_id);
-                        for json in json_by_ids!(&mut *tx, $binds, "SELECT result AS json FROM op_results WHERE op_id IN", op_ids) {
-                            let r: OpResult = from_json("op result", &json)?;
-                            prior.insert(r.op_id, r);
-                        }
-                        let record_ids = batch.ops.iter().map(|op| op.record_id);
-                        for json in json_by_ids!(&mut *tx, $binds, "SELECT state AS json FROM records WHERE id IN", record_ids) {
-                            let s: RecordState = from_json("record", &json)?;
-                            stored.insert(s.id, s);
-                        }
-                    }
-                    (tx, rev)
-                };
-                let start_rev = rev;
-
-                let (results, w, stored) = decide_batch(batch, stored, prior, &mut rev)?;
-
-                for c in &w.conflicts {
-                    sqlx::query(
-                        "INSERT INTO conflicts (id, station_id, record_id, field, body, created_at) \
-                         VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (id) DO NOTHING",
-                    )
-                    .bind(c.id.to_string())
-                    .bind(c.station_id.to_string())
-                    .bind(c.record_id.to_string())
-                    .bind(&c.field)
-                    .bind(to_json(c)?)
-                    .bind(batch.now_ms)
-                    .execute(&mut *tx)
-                    .await?;
-                }
-                for r in &w.resolved {
-                    sqlx::query(
-                        "UPDATE conflicts SET resolved_by = $1, resolved_op = $2, resolved_at = $3 \
-                         WHERE id = $4 AND record_id = $5 AND field = $6 AND resolved_at IS NULL",
-                    )
-                    .bind(r.resolved_by.to_string())
-                    .bind(r.op_id.to_string())
-                    .bind(batch.now_ms)
-                    .bind(r.conflict_id.to_string())
-                    .bind(r.record_id.to_string())
-                    .bind(&r.field)
-                    .execute(&mut *tx)
-                    .await?;
-                }
-                for (i, reason) in w.rejections.iter().filter(|_| batch.queue_rejections) {
-                    let op = &batch.ops[*i];
-                    sqlx::query(
-                        "INSERT INTO rejections (op_id, station_id, user_id, device_id, op, reason, created_at) \
-                         VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (op_id) DO NOTHING",
-                    )
-                    .bind(op.op_id.to_string())
-                    .bind(rejection_station(batch.caller, op).to_string())
-                    .bind(batch.caller.user_id.to_string())
-                    .bind(batch.device_id.to_string())
-                    .bind(to_json(op)?)
-                    .bind(to_json(reason)?)
-                    .bind(batch.now_ms)
-                    .execute(&mut *tx)
-                    .await?;
-                }
-                let rows = w
-                    .records
-                    .iter()
-                    .filter_map(|id| stored.get(id))
-                    .map(|s| {
-                        Ok(RecordRow(
-                            s.id.to_string(),
-                            s.kind.code(),
-                            s.station_id.to_string(),
-                            s.rev as i64,
-                            s.deleted,
-                            handlers_column(s),
-                            to_json(s)?,
-                        ))
-                    })
-                    .collect::<StoreResult<Vec<_>>>()?;
-                let device = batch.device_id.to_string();
-                let records_cols = "INSERT INTO records (id, kind, station_id, rev, deleted, handlers, state)";
-                let results_cols = "INSERT INTO op_results (op_id, device_id, result, created_at)";
-                let devices_sql = |values: &str| {
-                    format!(
-                        "INSERT INTO devices (user_id, device_id, station_id, app_version, first_seen, last_seen, \
-                         last_push, pending_count, ops_received) VALUES {values} \
-                         ON CONFLICT (user_id, device_id) DO UPDATE SET station_id = excluded.station_id, \
-                         app_version = excluded.app_version, last_seen = excluded.last_seen, \
-                         last_push = excluded.last_push, pending_count = excluded.pending_count, \
-                         ops_received = devices.ops_received + excluded.ops_received"
-                    )
-                };
-                if sqlite {
-                    // Every write of the batch in one multi-statement query:
-                    // one round trip, anonymous parameters bound in order.
-                    let mut sql = String::new();
-                    if !rows.is_empty() {
-                        sql += &format!("{records_cols} VALUES {}{RECORDS_UPSERT};", anonymous_rows(rows.len(), 7));
-                    }
-                    if !w.results.is_empty() {
-                        sql += &format!("{results_cols} VALUES {};", anonymous_rows(w.results.len(), 4));
-                    }
-                    if rev != start_rev {
-                        sql += "UPDATE sync_counter SET rev = ? WHERE id = 1;";
-                    }
-                    sql += &devices_sql("(?, ?, ?, ?, ?, ?, ?, ?, ?)");
-                    let mut q = sqlx::query(&sql);
-                    for RecordRow(id, kind, station, rev, deleted, handlers, state) in rows {
-                        q = q.bind(id).bind(kind).bind(station).bind(rev).bind(deleted).bind(handlers).bind(state);
-                    }
-                    for (op_id, json) in &w.results {
-                        q = q.bind(op_id.to_string()).bind(&device).bind(json).bind(batch.now_ms);
-                    }
-                    if rev != start_rev {
-                        q = q.bind(rev as i64);
-                    }
-                    q.bind(batch.caller.user_id.to_string())
-                        .bind(&device)
-                        .bind(batch.caller.station_id.map(|s| s.to_string()))
-                        .bind(batch.app_version)
-                        .bind(batch.now_ms)
-                        .bind(batch.now_ms)
-                        .bind(batch.now_ms)
-                        .bind(i64::from(batch.pending_after))
-                        .bind(batch.ops.len() as i64)
-                        .execute(&mut *tx)
-                        .await?;
-                } else {
-                    // PostgreSQL: each statement on its own (a prepared
-                    // statement holds one), the rows as one JSON parameter.
-                    if !rows.is_empty() {
-                        let sql = format!(
-                            "{records_cols} SELECT value->>0, value->>1, value->>2, CAST(value->>3 AS BIGINT), \
-                             CAST(value->>4 AS BOOLEAN), value->>5, value->>6 \
-                             FROM json_array_elements($1::json){RECORDS_UPSERT}"
-                        );
-                        sqlx::query(&sql).bind(to_json(&rows)?).execute(&mut *tx).await?;
-                    }
-                    if !w.results.is_empty() {
-                        let rows: Vec<ResultRow> =
-                            w.results.iter().map(|(op_id, json)| ResultRow(op_id.to_string(), json)).collect();
-                        sqlx::query(&format!(
-                            "{results_cols} SELECT value->>0, $2, value->>1, $3 FROM json_array_elements($1::json)"
-                        ))
-                        .bind(to_json(&rows)?)
-                        .bind(&device)
-                        .bind(batch.now_ms)
-                        .execute(&mut *tx)
-                        .await?;
-                    }
-                    if rev != start_rev {
-                        sqlx::query("UPDATE sync_counter SET rev = $1 WHERE id = 1")
-                            .bind(rev as i64)
-                            .execute(&mut *tx)
-                            .await?;
-                    }
-                    sqlx::query(&devices_sql("($1, $2, $3, $4, $5, $5, $5, $6, $7)"))
-                        .bind(batch.caller.user_id.to_string())
-                        .bind(&device)
-                        .bind(batch.caller.station_id.map(|s| s.to_string()))
-                        .bind(batch.app_version)
-                        .bind(batch.now_ms)
-                        .bind(i64::from(batch.pending_after))
-                        .bind(batch.ops.len() as i64)
-                        .execute(&mut *tx)
-                        .await?;
-                }
-                if let Some(e) = audit {
-                    super::sql::insert_audit!(&mut *tx, e);
-                }
-                tx.commit().await?;
-                Ok(results)
+                self.push_batch(batch, audit).await
             }
 
             async fn pull(&self, caller: &Caller, cursor: u64, limit: u32) -> StoreResult<PullPage> {
@@ -556,13 +593,17 @@ macro_rules! sync_store {
                         .await?
                     }
                     Role::Envoy => {
+                        // The pattern is built in SQL, not bound whole: SQLite
+                        // re-prepares a statement whenever a parameter used
+                        // directly as a LIKE pattern is bound anew (it might
+                        // allow an index), i.e. on every page.
                         sqlx::query(
                             "SELECT rev, kind, station_id, handlers, state FROM records WHERE rev > $1 AND (station_id = $2 OR \
-                             (kind = 'case' AND handlers LIKE $3)) ORDER BY rev LIMIT $4",
+                             (kind = 'case' AND handlers LIKE ('% ' || $3 || ' %'))) ORDER BY rev LIMIT $4",
                         )
                         .bind(cursor_i)
                         .bind(station)
-                        .bind(format!("% {} %", caller.user_id))
+                        .bind(caller.user_id.to_string())
                         .bind(fetch)
                         .fetch_all(&self.pool)
                         .await?
@@ -730,5 +771,5 @@ macro_rules! sync_store {
     };
 }
 
-sync_store!(SqliteStore, sqlx::sqlite::SqliteRow, Binds::Anonymous);
-sync_store!(PgStore, sqlx::postgres::PgRow, Binds::JsonArray);
+sync_store!(SqliteStore, sqlx::sqlite::SqliteRow);
+sync_store!(PgStore, sqlx::postgres::PgRow);
