@@ -49,10 +49,10 @@ if (chunks.length) {
 }
 
 // A split-out function with the shared chunks it imports, as the split
-// loader lists them (`__wasm_split_load_<name>_<hash> = ... , [__chunk_N, ...])`).
+// loader lists them (`__wasm_split_load_<name>[_<hash>] = ... , [__chunk_N, ...])`).
 function lazyEntry(name) {
   const js = loader.map((f) => readFileSync(`${root}/${f}`, "utf8")).join("\n");
-  const m = js.match(new RegExp(`__wasm_split_load_${name}_\\d+ = [\\s\\S]*?"\\./(split_${name}_\\d+\\.wasm)"[\\s\\S]*?, \\[([^\\]]*)\\]\\)\\);`));
+  const m = js.match(new RegExp(`__wasm_split_load_${name}(?:_\\d+)? = [\\s\\S]*?"\\./(split_${name}(?:_\\d+)?\\.wasm)"[\\s\\S]*?, \\[([^\\]]*)\\]\\)\\);`));
   if (!m) return null;
   const deps = m[2].split(",").map((d) => d.trim()).filter(Boolean).map((d) => `pkg/${d.replace("__chunk_", "chunk_")}.wasm`);
   const sum = { raw: 0, gz: 0, br: 0, files: 1 + deps.length };
@@ -62,7 +62,7 @@ function lazyEntry(name) {
   }
   return sum;
 }
-const sync = chunks.length ? lazyEntry("sync_once") : null;
+const sync = chunks.length ? lazyEntry("sync_round") : null;
 if (sync) {
   console.log();
   line("sync round", sync);

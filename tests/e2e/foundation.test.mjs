@@ -35,7 +35,7 @@ test("an envoy signs in, the page hydrates, and the field app works offline", { 
     );
     assert.equal(wasmFetched[0], "/pkg/yinling.wasm", `main wasm first: ${wasmFetched.join(" ")}`);
     const splitEntries = wasmFetched.filter((p) => p.startsWith("/pkg/split_"));
-    assert.ok(splitEntries.every((p) => p.startsWith("/pkg/split_sync_once_")), `no page's chunk was fetched for the home: ${splitEntries.join(" ")}`);
+    assert.ok(splitEntries.every((p) => p.startsWith("/pkg/split_sync_round")), `no page's chunk was fetched for the home: ${splitEntries.join(" ")}`);
 
     step("waiting for the service worker");
     await waitForServiceWorker(page);

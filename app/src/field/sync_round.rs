@@ -1,7 +1,7 @@
 //! One sync round: push the outbox, pull every page, then photos (and, beside
 //! it, a refresh of the station's reference data, see `reference`).
 //!
-//! Split out of the main wasm (`#[lazy]`): nothing here is needed to draw
+//! Split out of the main wasm (`split_round`): nothing here is needed to draw
 //! the home screen from the phone's database, so the first load stays small
 //! and this chunk arrives when the first sync starts, just after the home
 //! screen is up (from the service worker's cache when offline). The rules of
@@ -28,8 +28,42 @@ thread_local! {
 /// Fresh reference data is fetched beside the rounds (not after them: a
 /// new phone's first pull can take a while, and the visit form needs the
 /// address book) until it has arrived once.
-#[cfg_attr(feature = "split", leptos::lazy)]
 pub async fn sync_once(p: Rc<Phone>) -> bool {
+    #[cfg(feature = "split")]
+    {
+        // The round's code comes from its own chunk. If that cannot be
+        // fetched (the network dropped on the very first visit, before the
+        // service worker had cached it), this round fails like any other
+        // and is retried; the app itself carries on.
+        match split_round(p.clone()).await {
+            Ok(ok) => ok,
+            Err(_) => {
+                fail(&p, text(K::SyncFailed));
+                false
+            }
+        }
+    }
+    #[cfg(not(feature = "split"))]
+    round(p).await
+}
+
+/// The split point (`wasm_split`, as `#[leptos::lazy]` but `fallible`: a
+/// chunk that fails to load is an error here, where `#[lazy]` would panic
+/// and stop the whole app).
+#[cfg(feature = "split")]
+#[leptos::wasm_split::wasm_split(
+    sync_round,
+    wasm_split_path = ::leptos::wasm_split,
+    fallible,
+    return_wrapper(let round = _; { Ok(round?.await) } -> Result<bool, leptos::wasm_split::SplitLoaderError>)
+)]
+fn split_round(
+    p: Rc<Phone>,
+) -> Result<std::pin::Pin<Box<dyn std::future::Future<Output = bool>>>, leptos::wasm_split::SplitLoaderError> {
+    Ok(Box::pin(round(p)))
+}
+
+async fn round(p: Rc<Phone>) -> bool {
     if REFERENCE.with(Cell::get) == (false, false) {
         REFERENCE.with(|r| r.set((true, false)));
         let (station_id, data) = (p.station_id, p.data);
