@@ -19,16 +19,27 @@ use axum::{
     routing::{get, post},
     Router,
 };
-use leptos_axum::{generate_route_list, LeptosRoutes};
-use std::sync::Arc;
+use leptos_axum::{generate_route_list, AxumRouteListing, LeptosRoutes};
+use std::sync::{Arc, OnceLock};
 use tower_http::{compression::CompressionLayer, limit::RequestBodyLimitLayer, trace::TraceLayer};
 use yinling_app::{backend::SharedBackend, booking::port::SharedBookingPort, shell, App};
 
 /// Largest request body we accept (a sync batch with photos is the biggest).
 pub const MAX_BODY_BYTES: usize = 16 << 20;
 
+/// The app's routes, listed once per process. Listing them runs the app with
+/// resource loading suppressed by a process-wide flag (leptos_server's
+/// `SuppressResourceLoad`): a page being rendered by another server in the
+/// same process at that moment — several servers run side by side in the
+/// tests — would have its data resource wait for ever (leptos issue #4773).
+/// Listed once, before any server exists, that window never opens.
+fn route_list() -> Vec<AxumRouteListing> {
+    static ROUTES: OnceLock<Vec<AxumRouteListing>> = OnceLock::new();
+    ROUTES.get_or_init(|| generate_route_list(App)).clone()
+}
+
 pub fn router(state: AppState) -> Router {
-    let routes = generate_route_list(App);
+    let routes = route_list();
     let backend: SharedBackend = Arc::new(backend::ServerBackend(state.clone()));
     let booking_port: SharedBookingPort = Arc::new(booking_port::ServerBookingPort(state.clone()));
     let api = Router::new()
