@@ -1,6 +1,7 @@
 //! The phone's sync engine: the protocol's `ClientState` in memory, mirrored
-//! into IndexedDB after every change, and the loop that pushes the outbox
-//! and pulls what changed.
+//! into IndexedDB after every change, saving, and the loop that decides when
+//! to sync (one round of pushing the outbox and pulling what changed is
+//! `sync_round`, split out of the first-load wasm).
 //!
 //! When it syncs: when the app starts, when the phone comes back online,
 //! right after every save, every minute while open, when the service
