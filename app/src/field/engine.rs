@@ -349,12 +349,7 @@ pub async fn wipe_local() {
         drop(p);
         let _ = PhoneDb::wipe(user_id).await;
     }
-    if let Some(s) = web_sys::window().and_then(|w| w.local_storage().ok().flatten()) {
-        let keys: Vec<String> = (0..s.length().unwrap_or(0)).filter_map(|i| s.key(i).ok().flatten()).collect();
-        for k in keys.into_iter().filter(|k| k.starts_with("yl_")) {
-            let _ = s.remove_item(&k);
-        }
-    }
+    super::local::clear();
 }
 
 /// Benchmark hook (`tests/e2e/bench-save.mjs`): save `n` visits exactly as

@@ -7,6 +7,8 @@
 #[cfg(feature = "hydrate")]
 pub mod engine;
 #[cfg(feature = "hydrate")]
+pub mod local;
+#[cfg(feature = "hydrate")]
 pub mod photo;
 #[cfg(feature = "hydrate")]
 mod reference;

@@ -5,7 +5,7 @@
 //! fetches it fresh. Only the forms and the sync round (all split out of
 //! the main wasm) use it, so none of it is in the first load.
 
-use super::FieldData;
+use super::{local, FieldData};
 use leptos::prelude::*;
 use uuid::Uuid;
 
@@ -17,30 +17,16 @@ fn address_book_key(station_id: Uuid) -> (String, String) {
     (format!("yl_addresses_{station_id}"), format!("/api/v1/stations/{station_id}/address-book"))
 }
 
-fn local_storage() -> Option<web_sys::Storage> {
-    web_sys::window().and_then(|w| w.local_storage().ok().flatten())
-}
-
-fn cached<T: serde::de::DeserializeOwned>(key: &str) -> Option<T> {
-    local_storage()?.get_item(key).ok().flatten().and_then(|j| serde_json::from_str(&j).ok())
-}
-
-fn keep<T: serde::Serialize>(key: &str, value: &T) {
-    if let (Some(s), Ok(j)) = (local_storage(), serde_json::to_string(value)) {
-        let _ = s.set_item(key, &j);
-    }
-}
-
 /// Fill what is still empty from the phone's cache (a form that needs the
 /// reference data calls this as it opens; offline, that is all there is).
 pub fn show_cached(station_id: Uuid, data: FieldData) {
     if data.envoys.with_untracked(Vec::is_empty) {
-        if let Some(list) = cached(&envoys_key(station_id).0) {
+        if let Some(list) = local::read(&envoys_key(station_id).0) {
             data.envoys.set(list);
         }
     }
     if data.address_book.with_untracked(|b| b.compounds.is_empty()) {
-        if let Some(book) = cached(&address_book_key(station_id).0) {
+        if let Some(book) = local::read(&address_book_key(station_id).0) {
             data.address_book.set(book);
         }
     }
@@ -64,14 +50,14 @@ pub async fn fetch(station_id: Uuid, data: FieldData) -> bool {
             .filter(|m| m.role == crate::model::Role::Envoy && m.active)
             .map(|m| (m.id, m.name))
             .collect();
-        keep(&key, &list);
+        local::write(&key, &list);
         data.envoys.set(list);
     }
     let (key, url) = address_book_key(station_id);
     let book = get::<crate::model::AddressBookView>(&url).await;
     let got_book = book.is_some();
     if let Some(book) = book {
-        keep(&key, &book);
+        local::write(&key, &book);
         data.address_book.set(book);
     }
     got_envoys && got_book

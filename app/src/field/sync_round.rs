@@ -19,9 +19,16 @@ pub const APP_VERSION: &str = env!("CARGO_PKG_VERSION");
 const PUSH_BATCH: usize = 100;
 const PULL_PAGE: u32 = 500;
 
+/// Fresh reference data on this page.
+#[derive(Clone, Copy, PartialEq)]
+enum Reference {
+    NotFetched,
+    Fetching,
+    Arrived,
+}
+
 thread_local! {
-    /// Fresh reference data: (a fetch is under way, it has arrived once).
-    static REFERENCE: Cell<(bool, bool)> = const { Cell::new((false, false)) };
+    static REFERENCE: Cell<Reference> = const { Cell::new(Reference::NotFetched) };
 }
 
 /// One round; false on any failure (the caller backs off and retries).
@@ -64,12 +71,12 @@ fn split_round(
 }
 
 async fn round(p: Rc<Phone>) -> bool {
-    if REFERENCE.with(Cell::get) == (false, false) {
-        REFERENCE.with(|r| r.set((true, false)));
+    if REFERENCE.with(Cell::get) == Reference::NotFetched {
+        REFERENCE.with(|r| r.set(Reference::Fetching));
         let (station_id, data) = (p.station_id, p.data);
         leptos::task::spawn_local(async move {
             let arrived = super::reference::fetch(station_id, data).await;
-            REFERENCE.with(|r| r.set((false, arrived)));
+            REFERENCE.with(|r| r.set(if arrived { Reference::Arrived } else { Reference::NotFetched }));
         });
     }
     push_and_pull(&p).await

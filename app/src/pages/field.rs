@@ -73,23 +73,19 @@ pub fn FieldShell() -> impl IntoView {
 /// remembered from the last online visit.
 #[cfg(feature = "hydrate")]
 async fn load_profile(profile: RwSignal<Profile>) {
+    use crate::field::local;
     const KEY: &str = "yl_me";
-    let storage = web_sys::window().and_then(|w| w.local_storage().ok().flatten());
     let req = gloo_net::http::Request::get("/api/v1/me").cache(web_sys::RequestCache::NoStore);
     match req.send().await {
         Ok(r) if r.ok() => {
             if let Ok(me) = r.json::<Me>().await {
-                if let (Some(s), Ok(json)) = (&storage, serde_json::to_string(&me)) {
-                    let _ = s.set_item(KEY, &json);
-                }
+                local::write(KEY, &me);
                 profile.set(Profile::Ready(me));
                 return;
             }
         }
         Ok(r) if r.status() == 401 => {
-            if let Some(s) = &storage {
-                let _ = s.remove_item(KEY);
-            }
+            local::remove(KEY);
             if let Some(w) = web_sys::window() {
                 let _ = w.location().set_href("/login");
             }
@@ -97,8 +93,7 @@ async fn load_profile(profile: RwSignal<Profile>) {
         }
         _ => {}
     }
-    let remembered =
-        storage.and_then(|s| s.get_item(KEY).ok().flatten()).and_then(|json| serde_json::from_str::<Me>(&json).ok());
+    let remembered = local::read::<Me>(KEY);
     profile.set(remembered.map(Profile::Ready).unwrap_or(Profile::NeedLogin));
 }
 
@@ -302,7 +297,6 @@ fn MyCases() -> impl IntoView {
 /// to the case (its own page, so the form's code loads only when used).
 #[component]
 pub fn FieldNewCase() -> impl IntoView {
-    crate::field::use_reference_data();
     let navigate = leptos_router::hooks::use_navigate();
     let title = RwSignal::new(String::new());
     let kind = RwSignal::new("livelihood".to_string());
