@@ -355,17 +355,11 @@ pub async fn wipe_local() {
 /// Benchmark hook (`tests/e2e/bench-save.mjs`): save `n` visits exactly as
 /// the visit form does (validate, queue, one IndexedDB transaction) and
 /// return how many milliseconds each save took. Exported to the page as
-/// `ylBenchSaveVisits` by `app/web` only: its split-out half can be linked
-/// only by `cargo leptos build --split`, not by the phone store's tests.
-pub async fn bench_save_visits(n: u32) -> Vec<f64> {
-    bench_saves(n).await
-}
-
-/// Split out of the main wasm (only the benchmark calls it), so the save
-/// path it drives stays with the pages that save rather than in the first
-/// load.
+/// `ylBenchSaveVisits` by `app/web` only. Split out of the main wasm (only
+/// the benchmark calls it), so the save path it drives stays with the pages
+/// that save rather than in the first load.
 #[cfg_attr(feature = "split", leptos::lazy)]
-async fn bench_saves(n: u32) -> Vec<f64> {
+pub async fn bench_save_visits(n: u32) -> Vec<f64> {
     let mut times = Vec::with_capacity(n as usize);
     let perf = web_sys::window().and_then(|w| w.performance());
     let now = || perf.as_ref().map_or_else(js_sys::Date::now, |p| p.now());
