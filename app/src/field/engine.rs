@@ -272,11 +272,23 @@ pub async fn dismiss(op_id: String) {
 /// Ask for a sync; runs now, or once more after the one under way.
 pub fn kick() {
     let Some(p) = phone() else { return };
+    // The browser knows it has no network: nothing to try until its `online`
+    // event kicks again. Trying would only flash "正在同步" on the sync line
+    // and lengthen the backoff.
+    if offline() {
+        return;
+    }
     if p.syncing.get() {
         p.again.set(true);
         return;
     }
     leptos::task::spawn_local(run(p));
+}
+
+/// `navigator.onLine` is false: the phone certainly has no network (true
+/// proves nothing, so a sync is tried then).
+pub fn offline() -> bool {
+    web_sys::window().is_some_and(|w| !w.navigator().on_line())
 }
 
 async fn run(p: Rc<Phone>) {

@@ -224,10 +224,14 @@ pub async fn update(id: Uuid, changes: Vec<(&str, FieldValue)>) -> Result<(), St
     save(vec![Change::update(id, changes)], Vec::new()).await
 }
 
-/// Start a sync now (the 立即同步 button, coming online, after a save).
+/// Start a sync now (the 立即同步 button). Offline, say why nothing happens.
 pub fn sync_now() {
     #[cfg(feature = "hydrate")]
-    engine::kick();
+    if engine::offline() {
+        field_data().status.update(|s| s.error = Some(engine::text(crate::i18n::K::Offline)));
+    } else {
+        engine::kick();
+    }
 }
 
 /// Forget a refused record the envoy has read.
