@@ -30,7 +30,7 @@ test("a conflict between two offline phones is settled by staff and reaches both
 
     step("envoy A registers a case and adds B as a handler");
     await login(b, server.url, ENVOY_B, "/field");
-    const envoyB = (await b.evaluate(() => fetch("/api/v1/me").then((r) => r.json()))).id;
+    const envoyB = await b.evaluate(() => fetch("/api/v1/me").then((r) => r.json()));
     await login(a, server.url, ENVOY, "/field");
     await synced(a);
     assert.equal(await a.locator("#sync-line").innerText(), "全部记录已同步");
@@ -44,9 +44,14 @@ test("a conflict between two offline phones is settled by staff and reaches both
     const caseId = a.url().split("/").pop();
     await a.locator("#case-sync", { hasText: "已同步" }).waitFor();
     await synced(a);
-    await a.locator(`#assignee-pick option[value="${envoyB}"]`).waitFor({ state: "attached" });
-    await a.selectOption("#assignee-pick", envoyB);
+    await a.locator(`#assignee-pick option[value="${envoyB.id}"]`).waitFor({ state: "attached" });
+    await a.selectOption("#assignee-pick", envoyB.id);
     await a.click("#add-assignee button[type=submit]");
+    // Saved on the phone (B is listed), then pushed: only then can B's pull
+    // bring the case as one B handles. ("已同步" alone would still be the
+    // case's state from before the save.)
+    await a.locator("#case-assignees", { hasText: envoyB.name }).waitFor();
+    await synced(a);
     await a.locator("#case-sync", { hasText: "已同步" }).waitFor();
 
     step("envoy B gets the case");
