@@ -10,6 +10,10 @@
 //      and check every item;
 //   2. first pull of a new device: read all of them back in pages of 500 → s.
 //
+// One HTTP client for both servers (client.mjs: Node's http, one kept-alive
+// connection, replies decompressed in one call), so what is timed is the
+// servers, not the client's own overhead.
+//
 // Prints both, the ratios and the issue's targets (ingest ≥ 5×, pull ≥ 4×).
 // A slow number is only reported (exit 0); a broken run exits non-zero.
 //
@@ -22,6 +26,7 @@
 //      Every server listens on 127.0.0.1 only, on a free
 //      port, with a fresh temporary data directory that is removed afterwards.
 import { spawn } from "node:child_process";
+import { request } from "./client.mjs";
 import { randomBytes } from "node:crypto";
 import { existsSync, mkdtempSync, readFileSync, realpathSync, rmSync } from "node:fs";
 import { createRequire } from "node:module";
@@ -264,7 +269,7 @@ async function benchPouch(records) {
     for (;;) {
       if (proc.exited) fail(`pouchdb-server exited before it was ready:\n${proc.log}`);
       try {
-        const r = await fetch(base + "/");
+        const r = await request(base + "/");
         if (r.ok) {
           await r.arrayBuffer();
           break;
@@ -274,7 +279,7 @@ async function benchPouch(records) {
       await sleep(100);
     }
     const db = `${base}/visits`;
-    const created = await fetch(db, { method: "PUT" });
+    const created = await request(db, { method: "PUT" });
     if (created.status !== 201) fail(`pouchdb-server: PUT /visits → ${created.status} ${await created.text()}`);
     await created.arrayBuffer().catch(() => {});
 
@@ -299,7 +304,7 @@ async function benchPouch(records) {
     const t0 = now();
     for (const body of bodies) {
       const t = now();
-      const r = await fetch(`${db}/_bulk_docs`, { method: "POST", headers: { "content-type": "application/json" }, body });
+      const r = await request(`${db}/_bulk_docs`, { method: "POST", headers: { "content-type": "application/json" }, body });
       const res = await r.json();
       if (r.status !== 201 && r.status !== 200) fail(`pouchdb-server _bulk_docs → ${r.status} ${JSON.stringify(res).slice(0, 500)}`);
       const bad = Array.isArray(res) ? res.filter((x) => x.error) : [];
@@ -308,7 +313,7 @@ async function benchPouch(records) {
     }
     const ingestS = (now() - t0) / 1000;
     const ingestCpu = cpuMs(pid) - c0;
-    const info = await (await fetch(db)).json();
+    const info = await (await request(db)).json();
     if (info.doc_count !== records.length) fail(`pouchdb-server holds ${info.doc_count} docs after the push, expected ${records.length}`);
 
     // First pull of a new device: the whole feed with the docs, in pages.
@@ -319,7 +324,7 @@ async function benchPouch(records) {
     const pc0 = cpuMs(pid);
     const p0 = now();
     for (;;) {
-      const r = await fetch(`${db}/_changes?include_docs=true&style=all_docs&limit=${PAGE}&since=${encodeURIComponent(since)}`);
+      const r = await request(`${db}/_changes?include_docs=true&style=all_docs&limit=${PAGE}&since=${encodeURIComponent(since)}`);
       if (r.status !== 200) fail(`pouchdb-server _changes → ${r.status} ${await r.text()}`);
       const text = await r.text();
       pullBytes += Buffer.byteLength(text);
@@ -408,13 +413,13 @@ async function startYinling(dir) {
 /** Sign in as the demo envoy the way a script does: CSRF cookie, then the form. */
 async function login(base) {
   const origin = base;
-  const page = await fetch(`${base}/login`, { headers: { accept: "text/html" } });
+  const page = await request(`${base}/login`, { headers: { accept: "text/html" } });
   await page.arrayBuffer();
   const jar = cookiesOf(page);
   const csrf = jar.yl_csrf;
   if (!csrf) fail(`GET /login set no yl_csrf cookie (status ${page.status})`);
   const form = new URLSearchParams({ phone: ENVOY.phone, password: ENVOY.password, csrf_token: csrf });
-  const r = await fetch(`${base}/api/v1/login`, {
+  const r = await request(`${base}/api/v1/login`, {
     method: "POST",
     headers: {
       accept: "application/json",
@@ -430,7 +435,7 @@ async function login(base) {
   const session = cookiesOf(r).yl_session;
   if (!session) fail("login answered 200 but set no yl_session cookie");
   const headers = { cookie: `yl_csrf=${csrf}; yl_session=${session}`, "x-csrf-token": csrf, origin };
-  const meRes = await fetch(`${base}/api/v1/me`, { headers: { ...headers, accept: "application/json" } });
+  const meRes = await request(`${base}/api/v1/me`, { headers: { ...headers, accept: "application/json" } });
   const me = await meRes.json().catch(() => null);
   if (meRes.status !== 200 || !me?.id || !me?.station_id) fail(`GET /api/v1/me → ${meRes.status} ${JSON.stringify(me)}`);
   return { headers, me };
@@ -505,7 +510,7 @@ async function benchYinling(records) {
     const t0 = now();
     for (let i = 0; i < bodies.length; i++) {
       const t = now();
-      const r = await fetch(`${base}/api/v1/sync/push`, { method: "POST", headers: json, body: bodies[i] });
+      const r = await request(`${base}/api/v1/sync/push`, { method: "POST", headers: json, body: bodies[i] });
       if (r.status !== 200) throw await syncError("/api/v1/sync/push", r);
       const res = await r.json();
       lat.push(now() - t);
@@ -534,7 +539,7 @@ async function benchYinling(records) {
     const pc0 = cpuMs(pid);
     const p0 = now();
     for (;;) {
-      const r = await fetch(`${base}/api/v1/sync/pull`, {
+      const r = await request(`${base}/api/v1/sync/pull`, {
         method: "POST",
         headers: json,
         body: JSON.stringify({ protocol: PROTOCOL_VERSION, device_id: pullDevice, cursor, limit: PAGE }),
