@@ -84,6 +84,9 @@ texts! {
     YourStation => "所属工作室", "Your station";
     NotFound => "页面不存在", "Page not found";
     BackHome => "返回首页", "Back to the start";
+    PageNotLoaded => "这一页还没有下载到手机上", "This page is not on this phone yet";
+    PageNotLoadedHow => "请连上网络后点“重试”。已保存的记录不受影响。", "Connect to the network, then tap Retry. Saved records are not affected.";
+    Retry => "重试", "Retry";
     StationTitle => "工作室", "Station";
     Roster => "成员", "Members";
     Name => "姓名", "Name";

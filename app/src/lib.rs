@@ -21,7 +21,7 @@ use components::connection::provide_connection;
 use leptos::prelude::*;
 use leptos_router::{
     components::{ParentRoute, Route, Router, Routes},
-    lazy_route, path, Lazy, LazyRoute, SsrMode,
+    path, Lazy, LazyRoute, SsrMode,
 };
 use pages::{
     book::BookPage,
@@ -93,9 +93,14 @@ pub struct CspNonce(pub String);
 
 /// A page whose code is split out of the main WebAssembly (`cargo leptos
 /// build --split`) and fetched the first time it is drawn in the browser. On
-/// the server it renders as usual. Only the field app (/field/*) stays in the
-/// main module: it is what an envoy's phone loads first. The service worker
-/// caches every chunk with the shell anyway.
+/// the server it renders as usual (and asks the page to preload its chunk).
+/// Only the field app's home stays in the main module: it is what an envoy's
+/// phone loads first. The service worker caches every chunk with the shell.
+///
+/// The split point is `wasm_split` with `fallible` (what `#[lazy_route]`
+/// does, but a chunk that cannot be fetched — the network gone on a phone's
+/// first visit, before the service worker had cached it — shows
+/// [`pages::not_loaded::PageNotLoaded`] instead of panicking and stopping the whole app).
 ///
 /// A split page hydrates only once its chunk has arrived, so nothing may
 /// change the page before hydration is over (see `hydrate` below): a text
@@ -103,44 +108,73 @@ pub struct CspNonce(pub String);
 /// nodes as they are (the connection monitor, for one, starts only after
 /// hydration).
 macro_rules! lazy_page {
-    ($route:ident => $page:ident) => {
+    ($route:ident => $page:ident, $chunk:ident) => {
         #[derive(Debug)]
         struct $route;
 
-        #[lazy_route]
+        #[cfg(feature = "split")]
+        #[allow(non_snake_case)]
+        mod $chunk {
+            use super::*;
+
+            #[leptos::wasm_split::wasm_split(
+                        $chunk,
+                        wasm_split_path = ::leptos::wasm_split,
+                        fallible,
+                        preload(preload)
+                    )]
+            pub fn page() -> Result<AnyView, leptos::wasm_split::SplitLoaderError> {
+                Ok(view! { <$page/> }.into_any())
+            }
+        }
+
         impl LazyRoute for $route {
             fn data() -> Self {
                 Self
             }
 
-            fn view(_this: Self) -> AnyView {
-                view! { <$page/> }.into_any()
+            async fn view(_this: Self) -> AnyView {
+                #[cfg(feature = "split")]
+                {
+                    $chunk::page().await.unwrap_or_else(|_| pages::not_loaded::PageNotLoaded().into_any())
+                }
+                #[cfg(not(feature = "split"))]
+                {
+                    #[cfg(feature = "ssr")]
+                    leptos::prefetch_lazy_fn_on_server(stringify!($chunk));
+                    view! { <$page/> }.into_any()
+                }
+            }
+
+            async fn preload() {
+                #[cfg(feature = "split")]
+                let _ = $chunk::preload().await;
             }
         }
     };
 }
 
-lazy_page!(LandingRoute => Landing);
-lazy_page!(LoginRoute => LoginPage);
-lazy_page!(StationRoute => StationPage);
-lazy_page!(SyncQueueRoute => SyncQueuePage);
-lazy_page!(CountyRoute => CountyPage);
-lazy_page!(StationsPublicRoute => StationsPublic);
-lazy_page!(BookRoute => BookPage);
-lazy_page!(LookupRoute => LookupPage);
-lazy_page!(BookingRoute => BookingPage);
-lazy_page!(RescheduleRoute => ReschedulePage);
-lazy_page!(StationBookingsRoute => StationBookingsPage);
-lazy_page!(StationBookingRoute => StationBookingPage);
-lazy_page!(StationSlotsRoute => StationSlotsPage);
+lazy_page!(LandingRoute => Landing, page_landing);
+lazy_page!(LoginRoute => LoginPage, page_login);
+lazy_page!(StationRoute => StationPage, page_station);
+lazy_page!(SyncQueueRoute => SyncQueuePage, page_sync_queue);
+lazy_page!(CountyRoute => CountyPage, page_county);
+lazy_page!(StationsPublicRoute => StationsPublic, page_stations_public);
+lazy_page!(BookRoute => BookPage, page_book);
+lazy_page!(LookupRoute => LookupPage, page_lookup);
+lazy_page!(BookingRoute => BookingPage, page_booking);
+lazy_page!(RescheduleRoute => ReschedulePage, page_reschedule);
+lazy_page!(StationBookingsRoute => StationBookingsPage, page_station_bookings);
+lazy_page!(StationBookingRoute => StationBookingPage, page_station_booking);
+lazy_page!(StationSlotsRoute => StationSlotsPage, page_station_slots);
 // The field app's own pages: its home (today's work and the sync line) is
 // in the main module; the rest come as chunks, precached by the service
 // worker with the shell, so they open offline too.
-lazy_page!(FieldCaseRoute => FieldCase);
-lazy_page!(FieldNewCaseRoute => FieldNewCase);
-lazy_page!(FieldMediationRoute => FieldMediation);
-lazy_page!(FieldPointsRoute => FieldPoints);
-lazy_page!(FieldVisitRoute => FieldVisit);
+lazy_page!(FieldCaseRoute => FieldCase, page_field_case);
+lazy_page!(FieldNewCaseRoute => FieldNewCase, page_field_new_case);
+lazy_page!(FieldMediationRoute => FieldMediation, page_field_mediation);
+lazy_page!(FieldPointsRoute => FieldPoints, page_field_points);
+lazy_page!(FieldVisitRoute => FieldVisit, page_field_visit);
 
 #[component]
 pub fn App() -> impl IntoView {

@@ -134,3 +134,42 @@ test("a new version waits for the user's tap instead of reloading", { timeout: 1
     first.cleanup();
   }
 });
+
+test("a page whose code cannot be fetched says so, and the app keeps working", { timeout: 180_000 }, async () => {
+  const server = await startServer();
+  try {
+    // No service worker: it would answer from its cache, which is what
+    // normally saves a phone here; this is the moment before it has cached.
+    const context = await browser.newContext({ viewport: { width: 360, height: 740 }, serviceWorkers: "block" });
+    const page = await context.newPage();
+    let blocked = true;
+    await context.route(/\/pkg\/split_page_field_points[^/]*\.wasm$/, (route) => (blocked ? route.abort("internetdisconnected") : route.continue()));
+    await login(page, server.url, ENVOY, "/field");
+    await page.locator("#field-hello").waitFor();
+
+    step("the points page's chunk cannot be fetched");
+    await page.click("#my-points");
+    const notLoaded = page.locator("#page-not-loaded");
+    await notLoaded.waitFor();
+    assert.match(await notLoaded.innerText(), /这一页还没有下载到手机上[\s\S]*请连上网络后点“重试”/);
+
+    step("the rest of the app still works");
+    await notLoaded.locator("a", { hasText: "返回首页" }).click();
+    await page.waitForURL(`${server.url}/field`);
+    await page.locator("#field-hello").waitFor();
+    await page.click("#new-case-link");
+    await page.locator("#case-title-input").waitFor();
+
+    step("with the network back, 重试 opens the page");
+    await page.goBack();
+    await page.click("#my-points");
+    await notLoaded.waitFor();
+    blocked = false;
+    await Promise.all([page.waitForEvent("load"), notLoaded.locator("button", { hasText: "重试" }).click()]);
+    await page.locator("#points-total").waitFor();
+    await context.close();
+  } finally {
+    await server.stop();
+    server.cleanup();
+  }
+});

@@ -10,6 +10,7 @@ pub mod field_visit;
 pub mod landing;
 pub mod login;
 pub mod not_found;
+pub mod not_loaded;
 pub mod station;
 pub mod station_bookings;
 pub mod station_slots;
