@@ -7,7 +7,7 @@ mod common;
 use common::{backends, message, phone::*, TestServer};
 use serde_json::{json, Value};
 use uuid::Uuid;
-use yinling_protocol::{Outcome, RecordKind, PROTOCOL_VERSION};
+use yinling_protocol::{Outcome, RecordKind, RecordState, PROTOCOL_VERSION};
 
 const ENVOY_A: &str = "13800100001";
 const ENVOY_B: &str = "13800100002";
@@ -386,14 +386,31 @@ async fn a_mediation_reaches_its_mediators_and_staff_but_not_other_envoys() {
         assert_eq!(a.waiting(), 0, "{db:?}");
         b.sync().await;
         assert!(b.view(case).is_some(), "{db:?}: the case is the station's");
-        assert!(b.view(med).is_none(), "{db:?}: the mediation is only its mediators'");
+        assert!(only_a_tombstone(b.view(med)), "{db:?}: the mediation is only its mediators': {:?}", b.view(med));
 
         // Once B is a mediator, B's next pull brings it.
         a.edit(med, "mediator_ids", json!([a.user_id.to_string(), b.user_id.to_string()]));
         a.sync().await;
         b.sync().await;
         assert_eq!(b.value(med, "parties").unwrap()[0]["name"], "王阿姨", "{db:?}");
+
+        // Taken off it again, B's phone forgets it at its next pull.
+        a.edit(med, "mediator_ids", json!([a.user_id.to_string()]));
+        a.sync().await;
+        b.sync().await;
+        assert!(only_a_tombstone(b.view(med)), "{db:?}: B's phone still holds {:?}", b.view(med));
+        assert!(!b.state.to_json().contains("王阿姨"), "{db:?}: nothing of the parties is left on B's phone");
+        // An envoy of another station never hears of it at all.
+        let mut other = phone(&s, ENVOY_OTHER_STATION).await;
+        other.sync().await;
+        assert!(other.view(med).is_none(), "{db:?}");
     }
+}
+
+/// What a phone may keep of a mediation it does not handle: nothing, or its
+/// redacted tombstone (deleted, no fields, no creator).
+fn only_a_tombstone(view: Option<RecordState>) -> bool {
+    view.is_none_or(|r| r.deleted && r.fields.is_empty() && r.created_by.is_nil() && r.handlers.is_empty())
 }
 
 /// A phone that goes out of range mid-sync drops its request at any point,

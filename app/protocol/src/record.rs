@@ -172,6 +172,24 @@ impl RecordState {
         self.fields.get(field).map_or(0, |f| f.rev)
     }
 
+    /// What a phone that must no longer hold this record is sent instead: a
+    /// tombstone with the record's identity and revision and nothing else
+    /// (no fields, no creator, no handlers). See `rules::pull::revoked`.
+    pub fn redacted(&self) -> RecordState {
+        RecordState {
+            kind: self.kind,
+            id: self.id,
+            station_id: self.station_id,
+            fields: BTreeMap::new(),
+            deleted: true,
+            rev: self.rev,
+            created_op: Uuid::nil(),
+            created_by: Uuid::nil(),
+            created_hash: String::new(),
+            handlers: Vec::new(),
+        }
+    }
+
     /// Recompute `handlers`: the creator plus the ids listed in `assignees`
     /// (cases) or `mediator_ids` (mediation records); empty for other kinds.
     pub fn recompute_handlers(&mut self) {

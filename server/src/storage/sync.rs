@@ -18,7 +18,7 @@ use std::collections::{HashMap, HashSet};
 use uuid::Uuid;
 use yinling_protocol::{
     decide,
-    rules::{page_of, PullMeta},
+    rules::{page_of, PullMeta, Pulled},
     Caller, Conflict, Op, OpResult, Outcome, RecordKind, RecordState, RejectReason, Role,
 };
 
@@ -245,6 +245,15 @@ fn decide_batch(
 /// The station a refused op is queued under: the caller's own, so staff of
 /// the envoy's station see it (a forged foreign station id must not put it
 /// in someone else's queue).
+/// A pulled record's JSON: as stored, or (rarely: a mediation an envoy does
+/// not handle) parsed and sent as its redacted tombstone.
+fn stored_or_redacted(picked: Pulled<&String>) -> StoreResult<String> {
+    match picked {
+        Pulled::Whole(json) => Ok(json.clone()),
+        Pulled::Revoked(json) => to_json(&from_json::<RecordState>("record", json)?.redacted()),
+    }
+}
+
 fn rejection_station(caller: &Caller, op: &Op) -> Uuid {
     caller.station_id.unwrap_or(op.station_id)
 }
@@ -626,7 +635,8 @@ macro_rules! sync_store {
                     (PullMeta { rev: *rev, kind: *kind, station_id: *station_id, handlers }, state)
                 });
                 let (picked, next_cursor, has_more) = page_of(caller, cursor, limit, candidates);
-                Ok(PullPage { changes: picked.into_iter().cloned().collect(), next_cursor, has_more })
+                let changes = picked.into_iter().map(stored_or_redacted).collect::<StoreResult<Vec<_>>>()?;
+                Ok(PullPage { changes, next_cursor, has_more })
             }
 
             async fn pulled(&self, caller: &Caller, device_id: Uuid, now_ms: i64) -> StoreResult<()> {

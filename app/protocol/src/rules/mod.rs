@@ -31,7 +31,7 @@ use crate::reason::{RejectCode, RejectReason};
 use crate::record::{FieldState, FieldValue, RecordKind, RecordState};
 use crate::wire::{OpResult, Outcome, MAX_OP_BYTES};
 
-pub use pull::{page_of, pull_page, visible, visible_to, PullMeta};
+pub use pull::{page_of, pull_page, revoked, visible, visible_to, PullMeta, Pulled};
 pub use resolve::{resolve_conflict, Resolution};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]

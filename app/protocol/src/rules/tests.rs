@@ -682,3 +682,42 @@ fn mediation_is_seen_and_changed_only_by_its_mediators_and_station_staff() {
     );
     assert!(matches!(d.result.outcome, Outcome::Applied { .. }), "{:?}", d.result);
 }
+
+#[test]
+fn a_mediator_removed_from_a_mediation_is_sent_its_redacted_tombstone() {
+    let mut srv = Srv::default();
+    let (author, mediator, bystander) = (envoy(1, STATION_A), envoy(2, STATION_A), envoy(3, STATION_A));
+    let med = Uuid::from_u128(0xD2);
+    let fields: BTreeMap<String, Value> = serde_json::from_value(json!({
+        "case_id": Uuid::from_u128(0xC1).to_string(),
+        "status": "mediating",
+        "mediator_ids": [mediator.user_id.to_string()],
+        "facts": "楼上漏水，双方各执一词",
+    }))
+    .unwrap();
+    let op = srv.op(&author, 1, 1_000, RecordKind::Mediation, med, OpBody::Create { fields });
+    assert!(matches!(srv.push(&author, &op).result.outcome, Outcome::Applied { .. }));
+    let page = |srv: &Srv, who: &Caller| pull_page(who, 0, 10, srv.records.values()).changes;
+
+    // The mediator has it whole; a bystander of the station gets only an
+    // empty tombstone; another station nothing.
+    assert_eq!(page(&srv, &mediator), vec![srv.records[&med].clone()]);
+    let shown = page(&srv, &bystander);
+    assert_eq!(shown.len(), 1);
+    assert!(shown[0].deleted && shown[0].fields.is_empty() && shown[0].handlers.is_empty());
+    assert_eq!((shown[0].id, shown[0].rev, shown[0].created_by), (med, srv.records[&med].rev, Uuid::nil()));
+    assert!(page(&srv, &envoy(4, STATION_B)).is_empty());
+
+    // Removed as mediator: the phone that held it forgets it at its next pull.
+    let mut phone = crate::client::LocalReplica::new();
+    phone.apply_pulled(&pull_page(&mediator, 0, 10, srv.records.values()));
+    assert_eq!(phone.get(med).and_then(|r| r.str_value("facts")), Some("楼上漏水，双方各执一词"));
+    let d = srv.update(&author, 1, 2_000, med, vec![ch("mediator_ids", 0, json!([]))]);
+    assert!(matches!(d.result.outcome, Outcome::Applied { .. }), "{:?}", d.result);
+    let next = pull_page(&mediator, phone.cursor(), 10, srv.records.values());
+    phone.apply_pulled(&next);
+    let kept = phone.get(med).expect("the tombstone replaces it");
+    assert!(kept.deleted && kept.fields.is_empty(), "nothing of the mediation is left on the phone: {kept:?}");
+    // Staff still see all of it.
+    assert_eq!(page(&srv, &staff(9, STATION_A)), vec![srv.records[&med].clone()]);
+}

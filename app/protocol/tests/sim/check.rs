@@ -4,7 +4,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use uuid::Uuid;
 use yinling_protocol::client::EntryState;
-use yinling_protocol::rules::visible_to;
+use yinling_protocol::rules::{revoked, visible_to, PullMeta};
 use yinling_protocol::*;
 
 use super::oracle::{Expect, SEED_DEVICE};
@@ -61,6 +61,15 @@ pub fn final_checks(w: &mut World) {
                             matches!(r.outcome.original(), Outcome::Rejected { .. } | Outcome::Conflict { .. })
                         })
                 }),
+                // Edited while its author still mediated; staff took them
+                // off the mediation before the edit arrived.
+                RejectCode::NotHandler => {
+                    record.is_some_and(|r| r.kind.is_confidential() && !r.handlers.contains(&meta.op.author))
+                        && w.oracle.ops.values().any(|m| {
+                            m.op.record_id == meta.op.record_id
+                                && matches!(&m.op.body, OpBody::Update { changes } if changes.iter().any(|c| c.field == "mediator_ids"))
+                        })
+                }
                 _ => false,
             },
         };
@@ -86,13 +95,26 @@ pub fn final_checks(w: &mut World) {
         if dev.state.outbox.pending_count() != 0 {
             errors.push(format!("device {i} still has {} unsent ops", dev.state.outbox.pending_count()));
         }
-        // 4. Each device sees exactly what it should, as the server has it.
-        let expected: BTreeMap<Uuid, &RecordState> =
-            d.records.values().filter(|r| visible_to(&dev.user, r)).map(|r| (r.id, r)).collect();
+        // 4. Each device sees exactly what it should, as the server has it;
+        //    of a mediation its envoy does not (or no longer) mediate, only
+        //    the redacted tombstone.
+        let expected: BTreeMap<Uuid, RecordState> = d
+            .records
+            .values()
+            .filter_map(|r| {
+                if visible_to(&dev.user, r) {
+                    Some((r.id, r.clone()))
+                } else if revoked(&dev.user, &PullMeta::of(r)) {
+                    Some((r.id, r.redacted()))
+                } else {
+                    None
+                }
+            })
+            .collect();
         let views = dev.state.views();
         for (id, r) in &expected {
             match views.get(id) {
-                Some(v) if v == *r => {}
+                Some(v) if v == r => {}
                 Some(v) => errors.push(format!("device {i} sees {v:?}\n  server has {r:?}")),
                 None => errors.push(format!("device {i} misses record {id}")),
             }

@@ -131,7 +131,16 @@ fn case_changes(rng: &mut Rng, u: &Caller, r: &RecordState, hot: bool) -> Vec<(S
     out
 }
 
-fn other_changes(rng: &mut Rng, r: &RecordState) -> Vec<(String, Value)> {
+fn other_changes(rng: &mut Rng, u: &Caller, r: &RecordState) -> Vec<(String, Value)> {
+    let mediators: Vec<Value> = r.value("mediator_ids").and_then(Value::as_array).cloned().unwrap_or_default();
+    if r.kind == RecordKind::Mediation && u.role == Role::Staff && !mediators.is_empty() && rng.chance(300) {
+        // Staff take a mediator off a mediation; their phone must forget it.
+        // Nobody adds mediators back, so a handler lost is lost for good (the
+        // checks rely on that).
+        let mut left = mediators;
+        left.remove(rng.index(left.len()));
+        return vec![("mediator_ids".into(), json!(left))];
+    }
     match r.kind {
         RecordKind::Household => match rng.below(4) {
             0 => vec![("note".into(), text_of(rng, "备注", 6))],
@@ -227,7 +236,8 @@ pub fn edit(rng: &mut Rng, dev: &mut Device, ctx: &Ctx, now: u64) -> Option<Op> 
             Some(r) => (r, true),
             None => (pick_record(rng, dev, |r| may_update(&u, r))?, false),
         };
-        let changes = if r.kind == RecordKind::Case { case_changes(rng, &u, &r, hot) } else { other_changes(rng, &r) };
+        let changes =
+            if r.kind == RecordKind::Case { case_changes(rng, &u, &r, hot) } else { other_changes(rng, &u, &r) };
         let op_id = new_id(rng, phys);
         dev.state.update(op_id, r.id, changes, phys).ok()
     } else if roll < 88 {
