@@ -118,11 +118,11 @@ macro_rules! lazy_page {
             use super::*;
 
             #[leptos::wasm_split::wasm_split(
-                                $chunk,
-                                wasm_split_path = ::leptos::wasm_split,
-                                fallible,
-                                preload(preload)
-                            )]
+                                        $chunk,
+                                        wasm_split_path = ::leptos::wasm_split,
+                                        fallible,
+                                        preload(preload)
+                                    )]
             pub fn page() -> Result<AnyView, leptos::wasm_split::SplitLoaderError> {
                 Ok(view! { <$page/> }.into_any())
             }

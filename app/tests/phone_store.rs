@@ -158,3 +158,23 @@ async fn drafts_are_written_replaced_and_removed() {
     db.close();
     PhoneDb::wipe(u).await.unwrap();
 }
+
+#[wasm_bindgen_test]
+async fn a_draft_photo_is_kept_until_taken_out_and_survives_reopening() {
+    let u = user();
+    let db = PhoneDb::open(u).await.unwrap();
+    let id = Uuid::from_u128(42);
+    let parts = js_sys::Array::of1(&wasm_bindgen::JsValue::from_str("jpeg bytes"));
+    let blob = web_sys::Blob::new_with_str_sequence(&parts).unwrap();
+    db.keep_photo(id, &blob).await.unwrap();
+    db.close();
+
+    let db = PhoneDb::open(u).await.unwrap();
+    let (back, uploaded) = db.photo(id).await.unwrap().expect("the draft's photo is still there");
+    assert_eq!(back.size(), 10.0);
+    assert!(!uploaded, "a draft's photo has not reached the server");
+    assert_eq!(db.photos_to_upload().await.unwrap(), vec![id], "its record is not synced, so the upload waits for it");
+    db.forget_photo(id).await.unwrap();
+    assert!(db.photo(id).await.unwrap().is_none(), "taken out, it is gone");
+    assert!(db.photos_to_upload().await.unwrap().is_empty());
+}

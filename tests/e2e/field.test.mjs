@@ -161,7 +161,7 @@ test("an envoy logs a visit offline, opens a case from it, and it is all there a
   }
 });
 
-test("a visit draft survives the browser being killed", { timeout: 180_000 }, async () => {
+test("a visit draft, its photo included, survives the browser being killed", { timeout: 180_000 }, async () => {
   const server = await startServer();
   const profile = mkdtempSync(join(tmpdir(), "yinling-profile-"));
   let chrome;
@@ -179,6 +179,16 @@ test("a visit draft survives the browser being killed", { timeout: 180_000 }, as
     await ready(page);
     await page.locator('[data-pick="compound"] button').first().click();
     await page.fill("#visit-note", "三楼老人独居，需要助餐");
+    const picture = Buffer.from(await page.evaluate(() => {
+      const c = document.createElement("canvas");
+      c.width = 800; c.height = 600;
+      const x = c.getContext("2d");
+      x.fillStyle = "#36c"; x.fillRect(0, 0, 800, 600);
+      return c.toDataURL("image/jpeg", 0.9).split(",")[1];
+    }), "base64");
+    await page.setInputFiles("#visit-photo", { name: "kitchen.jpg", mimeType: "image/jpeg", buffer: picture });
+    await page.waitForFunction(() => document.querySelector("#visit-photo-pending img")?.naturalWidth > 0);
+    const photoId = await page.locator("#visit-photo-pending li[data-photo]").getAttribute("data-photo");
     // The draft is written as the envoy types; give the write a moment.
     await page.waitForTimeout(500);
     step("SIGKILL the browser mid-draft");
@@ -191,6 +201,9 @@ test("a visit draft survives the browser being killed", { timeout: 180_000 }, as
     // The compound tap is kept too (its buttons appear once the address book is read).
     await page.locator('[data-pick="compound"] button[aria-pressed="true"]').waitFor({ timeout: 15_000 });
     assert.equal(await page.locator('[data-pick="compound"] button[aria-pressed="true"]').count(), 1, "exactly one compound chosen");
+    // So is the photo taken before the kill, with its picture.
+    await page.waitForFunction((id) => document.querySelector(`#visit-photo-pending li[data-photo="${id}"] img`)?.naturalWidth === 800, photoId, { timeout: 15_000 });
+    assert.equal(await page.locator("#visit-photo-pending li[data-photo]").count(), 1);
   } finally {
     await chrome?.kill();
     // Chromium's helper processes die a moment after the main one: retry

@@ -319,6 +319,24 @@ async fn run(p: Rc<Phone>) {
     refresh(&p);
 }
 
+/// Keep (`Some`) or forget (`None`) the bytes of a photo in an unsaved
+/// form. A failure to keep them is shown, like a draft's.
+pub async fn draft_photo(id: Uuid, blob: Option<web_sys::Blob>) {
+    let Some(p) = phone() else { return };
+    let result = match blob {
+        Some(b) => p.db.keep_photo(id, &b).await,
+        None => p.db.forget_photo(id).await,
+    };
+    if let Err(e) = result {
+        fail(&p, e.message_zh());
+    }
+}
+
+/// The bytes of a photo kept on this phone.
+pub async fn kept_photo(id: Uuid) -> Option<web_sys::Blob> {
+    phone()?.db.photo(id).await.ok().flatten().map(|(blob, _)| blob)
+}
+
 /// Where to show a photo from.
 pub async fn photo_url(id: Uuid) -> String {
     match phone() {

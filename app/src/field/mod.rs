@@ -242,6 +242,47 @@ pub fn dismiss(op_id: String) {
     let _ = op_id;
 }
 
+/// A form's draft, kept on the phone as the envoy taps and types. Once the
+/// phone's database is open, `restore` gets what was kept under `key` (it
+/// runs once, though the phone's status changes many times meanwhile: a
+/// second restore could undo what the envoy typed after the first). From
+/// then on `text` is written under `key` whenever what it reads changes;
+/// `None` removes the draft (the form was saved, or holds nothing worth
+/// keeping).
+pub fn keep_draft<F>(
+    key: String,
+    restore: impl FnOnce(Option<String>) -> F + 'static,
+    text: impl Fn() -> Option<String> + 'static,
+) where
+    F: std::future::Future<Output = ()> + 'static,
+{
+    let data = field_data();
+    let restored = RwSignal::new(false);
+    let mut restore = Some(restore);
+    let load_key = key.clone();
+    Effect::new(move |_| {
+        if data.status.get().ready {
+            if let Some(restore) = restore.take() {
+                let key = load_key.clone();
+                leptos::task::spawn_local(async move {
+                    restore(load_draft(&key).await).await;
+                    restored.set(true);
+                });
+            }
+        }
+    });
+    Effect::new(move |_| {
+        // Read first, so the effect follows the form even before restoring.
+        let t = text();
+        if restored.get() {
+            match t {
+                Some(t) => save_draft(key.clone(), t),
+                None => clear_draft(key.clone()),
+            }
+        }
+    });
+}
+
 /// A form's unsaved input, kept on the phone as the envoy types.
 pub async fn load_draft(key: &str) -> Option<String> {
     #[cfg(feature = "hydrate")]
@@ -269,6 +310,28 @@ pub fn clear_draft(key: impl Into<String>) {
     leptos::task::spawn_local(async move { engine::save_draft(&key, None).await });
     #[cfg(not(feature = "hydrate"))]
     let _ = key;
+}
+
+/// Keep the bytes of a photo taken for an unsaved form (`Some`), or forget
+/// them when the envoy takes it out again (`None`).
+pub fn draft_photo(id: Uuid, blob: Option<PhotoBlob>) {
+    #[cfg(feature = "hydrate")]
+    leptos::task::spawn_local(engine::draft_photo(id, blob));
+    #[cfg(not(feature = "hydrate"))]
+    let _ = (id, blob);
+}
+
+/// The bytes of a photo kept on this phone (a draft's, on its return).
+pub async fn kept_photo(id: Uuid) -> Option<PhotoBlob> {
+    #[cfg(feature = "hydrate")]
+    {
+        engine::kept_photo(id).await
+    }
+    #[cfg(not(feature = "hydrate"))]
+    {
+        let _ = id;
+        None
+    }
 }
 
 /// Milliseconds since the epoch, now (0 on the server).

@@ -11,6 +11,7 @@
 //! | `outbox`  | op id          | `OutboxEntry` (what waits to be pushed)  |
 //! | `replica` | record id      | `RecordState` as last pulled             |
 //! | `drafts`  | form key       | a form's unsaved input                   |
+//! | `photos`  | photo id       | JPEG bytes (of drafts too), uploaded?    |
 //!
 //! Saving a record writes its outbox entry and the clock in ONE transaction:
 //! either the record is saved and queued, or neither. Schema upgrades only
@@ -209,6 +210,24 @@ impl PhoneDb {
         let v = tx.store("photos")?.get(js(&id.to_string())).await?;
         tx.done().await?;
         Ok(v.and_then(|v| read_photo_entry(&v)))
+    }
+
+    /// Keep the bytes of a photo taken for a form not saved yet, so a draft
+    /// keeps its photos (they are written again, with their record, when
+    /// the form is saved).
+    pub async fn keep_photo(&self, id: Uuid, blob: &web_sys::Blob) -> Result<()> {
+        let tx = self.db.transaction(&["photos"], TransactionMode::ReadWrite)?;
+        tx.store("photos")?.put(&photo_entry(blob, false), Some(&js(&id.to_string()))).await?;
+        tx.done().await?;
+        Ok(())
+    }
+
+    /// Forget the bytes of a photo the envoy took out of a draft.
+    pub async fn forget_photo(&self, id: Uuid) -> Result<()> {
+        let tx = self.db.transaction(&["photos"], TransactionMode::ReadWrite)?;
+        tx.store("photos")?.delete(js(&id.to_string())).await?;
+        tx.done().await?;
+        Ok(())
     }
 
     /// Ids of photos whose bytes have not reached the server yet.

@@ -495,7 +495,7 @@ fn CasePhotos(case_id: uuid::Uuid) -> impl IntoView {
         });
     };
     view! {
-        <PhotoPicker photos id="case-photo"/>
+        <PhotoPicker photos draft=format!("case-photos-{case_id}") id="case-photo"/>
         {move || (!photos.with(Vec::is_empty)).then(|| view! {
             <button type="button" class="btn btn-primary" id="save-case-photos" on:click=save>"保存照片"</button>
         })}

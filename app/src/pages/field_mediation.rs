@@ -16,7 +16,7 @@
 use super::field_timeline::{person, step_entry};
 use super::field_visit::choices;
 use crate::components::status::{said, StatusLine};
-use crate::field::{self, field_data, Change};
+use crate::field::{self, Change};
 use leptos::prelude::*;
 use leptos_router::hooks::use_params_map;
 use serde::{Deserialize, Serialize};
@@ -221,41 +221,27 @@ pub fn FieldMediation() -> impl IntoView {
 
 #[component]
 fn Editor(case_id: Uuid) -> impl IntoView {
-    let data = field_data();
     let draft_key = format!("mediation-{case_id}");
     let case = untrack(|| field::record(case_id));
     let stored = untrack(|| mediation_of(case_id));
     let med_id = RwSignal::new(stored.as_ref().map(|m| m.id));
     let saved_form = RwSignal::new(stored.as_ref().map(Form::of));
     let form = RwSignal::new(stored.as_ref().map(Form::of).unwrap_or_default());
-    let restored = RwSignal::new(false);
     let message = said();
 
-    {
-        let key = draft_key.clone();
-        Effect::new(move |_| {
-            if data.status.get().ready && !restored.get_untracked() {
-                let key = key.clone();
-                leptos::task::spawn_local(async move {
-                    if let Some(d) = field::load_draft(&key).await.and_then(|t| serde_json::from_str::<Form>(&t).ok()) {
-                        form.set(d);
-                    }
-                    restored.set(true);
-                });
+    // The draft holds what differs from the saved mediation; none if nothing.
+    field::keep_draft(
+        draft_key.clone(),
+        move |kept| async move {
+            if let Some(d) = kept.and_then(|t| serde_json::from_str::<Form>(&t).ok()) {
+                form.set(d);
             }
-        });
-    }
-    {
-        let key = draft_key.clone();
-        Effect::new(move |_| {
+        },
+        move || {
             let f = form.get();
-            if restored.get_untracked() && saved_form.get_untracked().as_ref() != Some(&f) {
-                if let Ok(t) = serde_json::to_string(&f) {
-                    field::save_draft(key.clone(), t);
-                }
-            }
-        });
-    }
+            (saved_form.get_untracked().as_ref() != Some(&f)).then(|| serde_json::to_string(&f).ok()).flatten()
+        },
+    );
 
     let title = case.as_ref().and_then(|c| c.str_value("title")).unwrap_or_default().to_string();
     let handlers: Vec<FieldValue> = case

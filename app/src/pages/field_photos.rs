@@ -1,10 +1,14 @@
 //! Taking photos for a visit or a case, and showing a record's photos.
 //! The camera's picture is shrunk on the phone (≤ 1600 px, JPEG) before it
 //! is kept; it is saved with the record in the same transaction and its
-//! bytes are uploaded after the record has synced.
+//! bytes are uploaded after the record has synced. Until then the photos
+//! taken are part of the form's draft: their bytes go to the phone's
+//! database as they are taken, so closing the tab or the browser being
+//! killed loses none of them.
 
 use crate::field::{self, Change, PhotoBlob};
 use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 use yinling_protocol::{FieldValue, RecordKind};
 
@@ -20,6 +24,59 @@ pub struct Pending {
 }
 
 pub type PendingPhotos = RwSignal<Vec<Pending>, LocalStorage>;
+
+/// What a draft keeps of a photo; its bytes are in the phone's database
+/// under the same id.
+#[derive(Serialize, Deserialize)]
+struct DraftPhoto {
+    id: Uuid,
+    size: i64,
+    sha256: String,
+}
+
+fn object_url(blob: &PhotoBlob) -> String {
+    #[cfg(feature = "hydrate")]
+    {
+        web_sys::Url::create_object_url_with_blob(blob).unwrap_or_default()
+    }
+    #[cfg(not(feature = "hydrate"))]
+    {
+        let _ = blob;
+        String::new()
+    }
+}
+
+/// Keep `photos` in the draft `key`: the ones kept come back (with their
+/// bytes) once the phone's database is open, then the list is written on
+/// every change. Emptied (the form was saved), the draft is removed; the
+/// bytes stay, as those of the saved photos.
+fn keep_in_draft(photos: PendingPhotos, key: String) {
+    field::keep_draft(
+        format!("{key}:photos"),
+        move |kept| async move {
+            let kept: Vec<DraftPhoto> = kept.and_then(|t| serde_json::from_str(&t).ok()).unwrap_or_default();
+            let mut back = Vec::new();
+            for d in kept {
+                // Bytes that never reached the database (the tab died in
+                // between) leave nothing to show: that photo is dropped.
+                if let Some(blob) = field::kept_photo(d.id).await {
+                    let url = object_url(&blob);
+                    back.push(Pending { id: d.id, blob, size: d.size, sha256: d.sha256, url });
+                }
+            }
+            // Those kept first, then any taken while they were read.
+            photos.update(|list| {
+                back.append(list);
+                *list = back;
+            });
+        },
+        move || {
+            let list: Vec<DraftPhoto> = photos
+                .with(|l| l.iter().map(|p| DraftPhoto { id: p.id, size: p.size, sha256: p.sha256.clone() }).collect());
+            (!list.is_empty()).then(|| serde_json::to_string(&list).ok()).flatten()
+        },
+    );
+}
 
 pub fn pending_photos() -> PendingPhotos {
     RwSignal::new_local(Vec::new())
@@ -49,9 +106,15 @@ pub fn photo_changes(photos: Vec<Pending>, owner_kind: &str, owner: Uuid) -> (Ve
 }
 
 /// 拍照: opens the camera (or the gallery); each picture is shrunk and
-/// previewed, and can be taken out again before saving.
+/// previewed, and can be taken out again before saving. The photos are kept
+/// in the draft `draft` until the form is saved.
 #[component]
-pub fn PhotoPicker(photos: PendingPhotos, #[prop(default = "photo-input")] id: &'static str) -> impl IntoView {
+pub fn PhotoPicker(
+    photos: PendingPhotos,
+    #[prop(into)] draft: String,
+    #[prop(default = "photo-input")] id: &'static str,
+) -> impl IntoView {
+    keep_in_draft(photos, draft);
     let busy = RwSignal::new(false);
     let error = RwSignal::new(None::<String>);
     let picked = move |ev: leptos::ev::Event| {
@@ -67,15 +130,11 @@ pub fn PhotoPicker(photos: PendingPhotos, #[prop(default = "photo-input")] id: &
                 for file in files {
                     match field::photo::shrink(&file).await {
                         Ok(s) => {
-                            let url = web_sys::Url::create_object_url_with_blob(&s.blob).unwrap_or_default();
+                            let url = object_url(&s.blob);
+                            let id = field::new_id();
+                            field::draft_photo(id, Some(s.blob.clone()));
                             photos.update(|list| {
-                                list.push(Pending {
-                                    id: field::new_id(),
-                                    blob: s.blob,
-                                    size: s.size,
-                                    sha256: s.sha256,
-                                    url,
-                                })
+                                list.push(Pending { id, blob: s.blob, size: s.size, sha256: s.sha256, url })
                             });
                             error.set(None);
                         }
@@ -101,7 +160,10 @@ pub fn PhotoPicker(photos: PendingPhotos, #[prop(default = "photo-input")] id: &
                     view! {
                         <li data-photo=p.id.to_string()>
                             <img src=p.url alt="待保存的照片"/>
-                            <button type="button" class="btn" on:click=move |_| photos.update(|l| l.retain(|x| x.id != gone))>
+                            <button type="button" class="btn" on:click=move |_| {
+                                photos.update(|l| l.retain(|x| x.id != gone));
+                                field::draft_photo(gone, None);
+                            }>
                                 "不要这张"
                             </button>
                         </li>

@@ -82,32 +82,20 @@ pub fn FieldVisit() -> impl IntoView {
     crate::field::use_reference_data();
     let data = field_data();
     let form = RwSignal::new(VisitForm { follow_up_on: field::date_in(7), ..Default::default() });
-    let restored = RwSignal::new(false);
     let saved = RwSignal::new(None::<(String, Vec<String>, Option<String>)>);
     let message = said();
     let saved_note = RwSignal::new(String::new());
     let photos = pending_photos();
 
-    // Bring back the draft once the phone's database is open.
-    Effect::new(move |_| {
-        if data.status.get().ready && !restored.get_untracked() {
-            leptos::task::spawn_local(async move {
-                if let Some(d) = field::load_draft(DRAFT).await.and_then(|t| serde_json::from_str(&t).ok()) {
-                    form.set(d);
-                }
-                restored.set(true);
-            });
-        }
-    });
-    // Keep every change as the draft.
-    Effect::new(move |_| {
-        let f = form.get();
-        if restored.get_untracked() {
-            if let Ok(t) = serde_json::to_string(&f) {
-                field::save_draft(DRAFT, t);
+    field::keep_draft(
+        DRAFT.into(),
+        move |kept| async move {
+            if let Some(d) = kept.and_then(|t| serde_json::from_str(&t).ok()) {
+                form.set(d);
             }
-        }
-    });
+        },
+        move || serde_json::to_string(&form.get()).ok(),
+    );
 
     let book = move || data.address_book.get();
     let compounds = move || book().compounds.into_iter().map(|c| (c.id, c.name)).collect::<Vec<_>>();
@@ -298,7 +286,7 @@ pub fn FieldVisit() -> impl IntoView {
                     on:input=move |ev| form.update(|f| f.follow_up_on = event_target_value(&ev))/>
             </Show>
             <h2>"照片"</h2>
-            <PhotoPicker photos id="visit-photo"/>
+            <PhotoPicker photos draft=DRAFT id="visit-photo"/>
             <button type="submit" class="btn btn-primary btn-block" id="save-visit" disabled=move || !can_save()>
                 {tr(K::Save)}
             </button>
