@@ -117,12 +117,7 @@ macro_rules! lazy_page {
         mod $chunk {
             use super::*;
 
-            #[leptos::wasm_split::wasm_split(
-                                        $chunk,
-                                        wasm_split_path = ::leptos::wasm_split,
-                                        fallible,
-                                        preload(preload)
-                                    )]
+            #[leptos::wasm_split::wasm_split($chunk, wasm_split_path = ::leptos::wasm_split, fallible, preload(preload))]
             pub fn page() -> Result<AnyView, leptos::wasm_split::SplitLoaderError> {
                 Ok(view! { <$page/> }.into_any())
             }

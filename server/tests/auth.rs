@@ -151,6 +151,9 @@ async fn deactivating_a_user_ends_all_their_sessions() {
         let phone_b = s.signed_in(&phone, ENVOY_PASSWORD).await;
         let envoy = s.store().user_by_phone(&phone).await.unwrap().unwrap();
         let staff = s.signed_in(&staff_phone(2, 1), STAFF_PASSWORD).await;
+        // Both sessions in use before the deactivation.
+        assert_eq!(phone_a.get("/api/v1/me").await.status(), 200);
+        assert_eq!(phone_b.get("/api/v1/me").await.status(), 200);
         assert_eq!(staff.post_form(&format!("/api/v1/users/{}/deactivate", envoy.id), &[]).await.status(), 204);
         assert_eq!(phone_a.get("/api/v1/me").await.status(), 401);
         assert_eq!(phone_b.get("/api/v1/me").await.status(), 401);
