@@ -324,7 +324,9 @@ async fn bad_input_gets_a_clear_chinese_message_and_saves_nothing() {
             set(&mut f, name, value);
             f
         };
-        let cases: Vec<(&str, Vec<(&'static str, String)>, u16, &str)> = vec![
+        // (what is wrong, the form's fields, the status, the message's words)
+        type Case<'a> = (&'a str, Vec<(&'static str, String)>, u16, &'a str);
+        let cases: Vec<Case> = vec![
             ("past date", with("day", &day_in(-1)), 400, "已经过去"),
             ("closed day", with("day", &day_in(2)), 400, "不开放"),
             ("too far ahead", with("day", &day_in(45)), 400, "30 天"),

@@ -73,18 +73,18 @@ fn LogoutForm() -> impl IntoView {
         ev.prevent_default();
         if d.status.get_untracked().waiting > 0 && !confirm.get_untracked() {
             confirm.set(true);
-            return;
-        }
-        #[cfg(feature = "hydrate")]
-        {
-            use wasm_bindgen::JsCast;
-            let form = ev.target().and_then(|t| t.dyn_into::<web_sys::HtmlFormElement>().ok());
-            leptos::task::spawn_local(async move {
-                crate::field::engine::wipe_local().await;
-                if let Some(f) = form {
-                    let _ = f.submit();
-                }
-            });
+        } else {
+            #[cfg(feature = "hydrate")]
+            {
+                use wasm_bindgen::JsCast;
+                let form = ev.target().and_then(|t| t.dyn_into::<web_sys::HtmlFormElement>().ok());
+                leptos::task::spawn_local(async move {
+                    crate::field::engine::wipe_local().await;
+                    if let Some(f) = form {
+                        let _ = f.submit();
+                    }
+                });
+            }
         }
     };
     view! {

@@ -775,7 +775,7 @@ async fn resolve(state: &AppState, who: Option<&Principal>, b: BookingRow) -> Bo
     } else {
         push_as(state, p, &ops, &audit).await?;
     }
-    Ok(follow_case(state, b).await?)
+    follow_case(state, b).await
 }
 
 /// A booking taken on as a case follows the case record: once the case is

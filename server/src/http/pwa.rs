@@ -101,13 +101,11 @@ pub async fn prefs(headers: HeaderMap, Query(q): Query<PrefsQuery>) -> Response 
             resp.headers_mut().append(header::SET_COOKIE, v);
         }
     };
-    match q.lang.as_deref() {
-        Some(v @ ("zh" | "en")) => set(yinling_app::prefs::LANG_COOKIE, v),
-        _ => {}
+    if let Some(v @ ("zh" | "en")) = q.lang.as_deref() {
+        set(yinling_app::prefs::LANG_COOKIE, v);
     }
-    match q.elder.as_deref() {
-        Some(v @ ("0" | "1")) => set(yinling_app::prefs::ELDER_COOKIE, v),
-        _ => {}
+    if let Some(v @ ("0" | "1")) = q.elder.as_deref() {
+        set(yinling_app::prefs::ELDER_COOKIE, v);
     }
     resp
 }

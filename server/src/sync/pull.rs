@@ -89,7 +89,9 @@ impl ReadAhead {
             pages.retain(|_, a| a.made.elapsed() < KEEP);
             if pages.len() >= MAX_PAGES {
                 if let Some(oldest) = pages.iter().min_by_key(|(_, a)| a.made).map(|(k, _)| *k) {
-                    pages.remove(&oldest).map(|a| a.page.abort());
+                    if let Some(a) = pages.remove(&oldest) {
+                        a.page.abort();
+                    }
                 }
             }
         }
