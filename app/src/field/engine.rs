@@ -139,8 +139,14 @@ pub async fn save_draft(key: &str, text: Option<String>) {
         Some(t) => p.db.put_draft(key, &t).await,
         None => p.db.delete_draft(key).await,
     };
+    tell_if_lost(&p, result);
+}
+
+/// A draft's write failed: say so, since the envoy relies on drafts
+/// surviving (their text and their photos alike).
+fn tell_if_lost(p: &Phone, result: super::store::Result<()>) {
     if let Err(e) = result {
-        fail(&p, e.message_zh());
+        fail(p, e.message_zh());
     }
 }
 
@@ -320,16 +326,14 @@ async fn run(p: Rc<Phone>) {
 }
 
 /// Keep (`Some`) or forget (`None`) the bytes of a photo in an unsaved
-/// form. A failure to keep them is shown, like a draft's.
+/// form, like a draft.
 pub async fn draft_photo(id: Uuid, blob: Option<web_sys::Blob>) {
     let Some(p) = phone() else { return };
     let result = match blob {
         Some(b) => p.db.keep_photo(id, &b).await,
         None => p.db.forget_photo(id).await,
     };
-    if let Err(e) = result {
-        fail(&p, e.message_zh());
-    }
+    tell_if_lost(&p, result);
 }
 
 /// The bytes of a photo kept on this phone.

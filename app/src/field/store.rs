@@ -216,10 +216,7 @@ impl PhoneDb {
     /// keeps its photos (they are written again, with their record, when
     /// the form is saved).
     pub async fn keep_photo(&self, id: Uuid, blob: &web_sys::Blob) -> Result<()> {
-        let tx = self.db.transaction(&["photos"], TransactionMode::ReadWrite)?;
-        tx.store("photos")?.put(&photo_entry(blob, false), Some(&js(&id.to_string()))).await?;
-        tx.done().await?;
-        Ok(())
+        self.put_photo(id, blob, false).await
     }
 
     /// Forget the bytes of a photo the envoy took out of a draft.
@@ -244,8 +241,12 @@ impl PhoneDb {
 
     /// Remember that the server has stored a photo's bytes.
     pub async fn mark_uploaded(&self, id: Uuid, blob: &web_sys::Blob) -> Result<()> {
+        self.put_photo(id, blob, true).await
+    }
+
+    async fn put_photo(&self, id: Uuid, blob: &web_sys::Blob, uploaded: bool) -> Result<()> {
         let tx = self.db.transaction(&["photos"], TransactionMode::ReadWrite)?;
-        tx.store("photos")?.put(&photo_entry(blob, true), Some(&js(&id.to_string()))).await?;
+        tx.store("photos")?.put(&photo_entry(blob, uploaded), Some(&js(&id.to_string()))).await?;
         tx.done().await?;
         Ok(())
     }
