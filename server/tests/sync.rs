@@ -456,3 +456,65 @@ async fn abandoned_pushes_never_leave_the_database_locked() {
         assert_eq!(s.store().record_count(None).await.unwrap(), created, "{db:?}: every visit exactly once");
     }
 }
+
+/// The SQLite layout of records and op results before migration 0006 (as
+/// 0002 made them), to put a database back the way an older server left it.
+const SQLITE_LAYOUT_BEFORE_0006: &str = "
+    CREATE TABLE records_old (id TEXT PRIMARY KEY, kind TEXT NOT NULL, station_id TEXT NOT NULL,
+        rev BIGINT NOT NULL, deleted BOOLEAN NOT NULL, handlers TEXT NOT NULL, state TEXT NOT NULL);
+    INSERT INTO records_old SELECT id, kind, station_id, rev, deleted, handlers, state FROM records;
+    DROP TABLE records;
+    ALTER TABLE records_old RENAME TO records;
+    CREATE INDEX records_rev ON records(rev);
+    CREATE INDEX records_station_rev ON records(station_id, rev);
+    CREATE TABLE op_results_old (op_id TEXT PRIMARY KEY, device_id TEXT NOT NULL, result TEXT NOT NULL,
+        created_at BIGINT NOT NULL);
+    INSERT INTO op_results_old SELECT * FROM op_results;
+    DROP TABLE op_results;
+    ALTER TABLE op_results_old RENAME TO op_results;
+    DELETE FROM _sqlx_migrations WHERE version = 6;";
+
+#[tokio::test]
+async fn records_and_op_results_survive_the_sqlite_layout_upgrade() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("yinling.db").display());
+    let on_file = |c: &mut yinling_server::Config| c.database_url = url.clone();
+
+    // An envoy's records reach a server; the database is then put back in
+    // the layout an older server kept them in.
+    let s = TestServer::start_with(common::Db::Sqlite, on_file).await;
+    let mut a = phone(&s, ENVOY_A).await;
+    let case = a.new_case("电梯异响").record_id;
+    let visit = a.new_visit("住户反映电梯运行时有异响").record_id;
+    a.edit(case, "title", json!("电梯异响"));
+    let body = serde_json::to_value(a.state.push_request(100, "test").unwrap()).unwrap();
+    a.state.on_push_failure(); // kept to send again after the upgrade
+    a.sync().await;
+    assert_eq!(a.waiting(), 0);
+    drop(s);
+    let mut conn = <sqlx::SqliteConnection as sqlx::Connection>::connect(&url).await.unwrap();
+    sqlx::raw_sql(SQLITE_LAYOUT_BEFORE_0006).execute(&mut conn).await.unwrap();
+    drop(conn);
+
+    // The new server upgrades it: nothing lost, nothing applied twice.
+    let s = TestServer::start_with(common::Db::Sqlite, on_file).await;
+    assert_eq!(s.store().record_count(None).await.unwrap(), 2, "both records kept");
+    a.visitor = s.signed_in(ENVOY_A, ENVOY_PW).await;
+    let again: Value = a.visitor.post_json("/api/v1/sync/push", &body).await.json().await.unwrap();
+    let results = again["results"].as_array().unwrap();
+    assert_eq!(results.len(), body["ops"].as_array().unwrap().len());
+    assert!(results.iter().all(|r| r["outcome"]["status"] == "duplicate"), "the old op results still answer: {again}");
+    let mut b = phone(&s, ENVOY_B).await;
+    b.sync().await;
+    assert_eq!(b.value(case, "title"), Some(json!("电梯异响")));
+    assert!(b.view(visit).is_some());
+
+    // Records keep moving to new revisions and reach other phones in order.
+    a.edit(case, "title", json!("电梯异响（已报修）"));
+    a.sync().await;
+    let rev_after = a.view(case).unwrap().rev;
+    assert!(rev_after > b.view(case).unwrap().rev, "the edit has a later revision");
+    b.sync().await;
+    assert_eq!(b.value(case, "title"), Some(json!("电梯异响（已报修）")));
+    assert_eq!(s.store().record_count(None).await.unwrap(), 2, "still one row per record");
+}

@@ -4,6 +4,7 @@
 pub mod backend;
 pub mod booking_port;
 pub mod bookings;
+pub mod encoding;
 pub mod headers;
 pub mod login;
 pub mod members;
@@ -21,7 +22,7 @@ use axum::{
 };
 use leptos_axum::{generate_route_list, AxumRouteListing, LeptosRoutes};
 use std::sync::{Arc, OnceLock};
-use tower_http::{compression::CompressionLayer, limit::RequestBodyLimitLayer, trace::TraceLayer};
+use tower_http::{limit::RequestBodyLimitLayer, trace::TraceLayer};
 use yinling_app::{backend::SharedBackend, booking::port::SharedBookingPort, shell, App};
 
 /// Largest request body we accept (a sync batch with photos is the biggest).
@@ -82,13 +83,8 @@ pub fn router(state: AppState) -> Router {
         .route("/sw.js", get(pwa::service_worker))
         .route("/prefs", get(pwa::prefs));
 
-    // Sync answers are large JSON made in a hurry: compress them fast (the
-    // outer layer leaves an already-encoded response alone).
-    let sync_api = Router::new()
-        .route("/api/v1/sync/push", post(sync::push))
-        .route("/api/v1/sync/pull", post(sync::pull))
-        .layer(CompressionLayer::new().quality(tower_http::CompressionLevel::Fastest));
-    let api = api.merge(sync_api);
+    // Sync replies choose their own encoding (see `encoding`).
+    let api = api.route("/api/v1/sync/push", post(sync::push)).route("/api/v1/sync/pull", post(sync::pull));
 
     let leptos_state = state.clone();
     let server_fn_backend = (backend.clone(), booking_port.clone());
@@ -123,7 +119,7 @@ pub fn router(state: AppState) -> Router {
         .layer(middleware::from_fn_with_state(state.clone(), crate::auth::csrf::layer))
         .layer(middleware::from_fn_with_state(state.clone(), headers::security_headers))
         .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
-        .layer(CompressionLayer::new())
+        .layer(encoding::compression())
         .layer(TraceLayer::new_for_http())
         .with_state(state)
 }

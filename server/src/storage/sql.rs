@@ -63,10 +63,12 @@ impl SqliteStore {
             .foreign_keys(true)
             .busy_timeout(Duration::from_secs(10))
             // Reads (a pull pages through every record) come from a mapping of
-            // the file instead of a read() per page, and a page cache per
-            // connection holds the hot b-tree pages. Durability is unchanged.
+            // the file instead of a read() per page. Durability is unchanged.
+            // The page cache stays at SQLite's 2 MB: writes touch the right
+            // edges of the b-trees, and a bigger cache only made each
+            // connection spend its first megabytes of writes growing it
+            // (16 MB measured ~7% slower on the push benchmark).
             .pragma("mmap_size", "268435456")
-            .pragma("cache_size", "-16384")
             .pragma("temp_store", "memory")
             // Checkpoints run in the background (`spawn_checkpointer`); a
             // writer checkpoints itself only if the WAL passes 32 MB (that

@@ -16,6 +16,7 @@ use super::caller_of;
 use crate::{
     auth::Principal,
     error::{ApiError, ApiResult},
+    http::encoding::JsonBody,
     storage::{PullPage, Store},
     AppState,
 };
@@ -30,29 +31,17 @@ use yinling_protocol::{wire::check_pull, Caller, ProtocolError, PullRequest};
 
 /// A page ready to send: the `PullResponse` JSON, gzipped or not.
 pub struct PageBody {
-    pub bytes: Vec<u8>,
-    pub gzipped: bool,
+    pub body: JsonBody,
     pub has_more: bool,
     pub next_cursor: u64,
 }
 
 impl PageBody {
+    /// Every page is gzipped where the phone takes it (~4 to 1).
     fn encode(page: &PullPage, gzip: bool) -> PageBody {
-        let json = page.to_json();
-        let (bytes, gzipped) = match gzip.then(|| gzip_bytes(json.as_bytes())).flatten() {
-            Some(gz) => (gz, true),
-            None => (json.into_bytes(), false),
-        };
-        PageBody { bytes, gzipped, has_more: page.has_more, next_cursor: page.next_cursor }
+        let body = JsonBody::encode(page.to_json().into_bytes(), gzip, 0);
+        PageBody { body, has_more: page.has_more, next_cursor: page.next_cursor }
     }
-}
-
-/// gzip at the fastest level (zlib-rs): ~4 to 1 on a pull page.
-pub fn gzip_bytes(data: &[u8]) -> Option<Vec<u8>> {
-    use std::io::Write;
-    let mut enc = flate2::write::GzEncoder::new(Vec::with_capacity(data.len() / 3), flate2::Compression::fast());
-    enc.write_all(data).ok()?;
-    enc.finish().ok()
 }
 
 /// How long a page read ahead is kept for its device.
