@@ -24,13 +24,8 @@ use yinling_app::model::SyncQueue;
 const GZIP_PUSH_REPLY_FROM: usize = 14 * 1024;
 
 #[instrument(skip_all)]
-pub async fn push(
-    State(state): State<AppState>,
-    MaybePrincipal(who): MaybePrincipal,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Response {
-    match sync::push::push(&state, who.as_ref(), &body).await {
+pub async fn push(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
+    match sync::push::push(&state, &headers, &body).await {
         Ok(r) => match serde_json::to_vec(&r) {
             Ok(json) => JsonBody::encode(json, accepts_gzip(&headers), GZIP_PUSH_REPLY_FROM).into_response(),
             Err(e) => crate::error::ApiError::internal(e).into_response(),

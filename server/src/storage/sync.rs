@@ -17,8 +17,7 @@ use sqlx::Row;
 use std::collections::{HashMap, HashSet};
 use uuid::Uuid;
 use yinling_protocol::{
-    decide,
-    rules::{page_of, PullMeta, Pulled},
+    rules::{decide_hashed, page_of, PullMeta, Pulled},
     Caller, Conflict, Op, OpResult, Outcome, RecordKind, RecordState, RejectReason, Role,
 };
 
@@ -211,16 +210,21 @@ struct BatchWrites {
 
 /// Decide every op of a batch in order against what storage holds, keeping
 /// in-memory views current so later ops of the batch see earlier ones.
+///
+/// `hashes`: each op's content hash if already worked out ([`content_hashes`]).
 fn decide_batch(
     batch: &PushBatch<'_>,
+    hashes: Option<Vec<Option<String>>>,
     mut stored: HashMap<Uuid, RecordState>,
     mut prior: HashMap<Uuid, OpResult>,
     rev: &mut u64,
 ) -> StoreResult<(Vec<OpResult>, BatchWrites, HashMap<Uuid, RecordState>)> {
     let mut out = Vec::with_capacity(batch.ops.len());
     let mut w = BatchWrites::default();
+    let mut hashes = hashes.into_iter().flatten();
     for (i, op) in batch.ops.iter().enumerate() {
-        let d = decide(batch.caller, op, stored.get(&op.record_id), prior.get(&op.op_id), rev);
+        let hash = hashes.next().flatten();
+        let d = decide_hashed(batch.caller, op, hash, stored.get(&op.record_id), prior.get(&op.op_id), rev);
         if let Some(state) = d.record {
             let id = state.id;
             stored.insert(id, state);
@@ -240,6 +244,13 @@ fn decide_batch(
         out.push(d.result);
     }
     Ok((out, w, stored))
+}
+
+/// The content hash of every create of a batch (the costliest pure part of
+/// deciding it), worked out while SQLite's thread reads what the batch
+/// needs: the two run at once.
+fn content_hashes(batch: &PushBatch<'_>) -> Vec<Option<String>> {
+    batch.ops.iter().map(Op::content_hash).collect()
 }
 
 /// The station a refused op is queued under: the caller's own, so staff of
@@ -400,7 +411,10 @@ impl SqliteStore {
         let mut prior = HashMap::new();
         let mut stored = HashMap::new();
         let mut rev = None;
-        for row in q.fetch_all(tx.conn()).await? {
+        // `biased`: the read is polled first, which hands it to SQLite's
+        // thread; the hashes are then worked out here meanwhile.
+        let (rows, hashes) = tokio::join!(biased; q.fetch_all(tx.conn()), async { content_hashes(batch) });
+        for row in rows? {
             let json = row.try_get::<&str, _>("json")?;
             match row.try_get::<i64, _>("t")? {
                 0 => rev = Some(json.parse::<u64>().map_err(|e| corrupt("sync counter", e))?),
@@ -417,7 +431,7 @@ impl SqliteStore {
         let mut rev = rev.ok_or_else(|| corrupt("sync counter", "row missing"))?;
         let start_rev = rev;
 
-        let (results, w, stored) = decide_batch(batch, stored, prior, &mut rev)?;
+        let (results, w, stored) = decide_batch(batch, Some(hashes), stored, prior, &mut rev)?;
 
         write_review_queue!(tx.conn(), batch, &w);
         if let Some(e) = audit {
@@ -496,7 +510,7 @@ impl PgStore {
         }
         let start_rev = rev;
 
-        let (results, w, stored) = decide_batch(batch, stored, prior, &mut rev)?;
+        let (results, w, stored) = decide_batch(batch, None, stored, prior, &mut rev)?;
 
         write_review_queue!(&mut *tx, batch, &w);
         let rows = record_rows(&w, &stored)?;

@@ -7,12 +7,19 @@ use crate::{
     storage::PushBatch,
     AppState,
 };
+use axum::http::HeaderMap;
 use yinling_protocol::{wire::parse_push, PushResponse};
 
-pub async fn push(state: &AppState, who: Option<&Principal>, body: &[u8]) -> ApiResult<PushResponse> {
+/// A push from the phone signed in with the session cookie in `headers`.
+///
+/// The session is looked up on SQLite's (or PostgreSQL's) side while this
+/// thread parses the batch; who is asking is still settled before anything
+/// about the batch is answered or done.
+pub async fn push(state: &AppState, headers: &HeaderMap, body: &[u8]) -> ApiResult<PushResponse> {
+    let (who, parsed) = tokio::join!(biased; Principal::from_headers(state, headers), async { parse_push(body) });
     let p = who.ok_or_else(ApiError::unauthenticated)?;
-    let caller = caller_of(p)?;
-    let parsed = parse_push(body)?;
+    let caller = caller_of(&p)?;
+    let parsed = parsed?;
     let req = &parsed.request;
     let sent = (req.ops.len() + parsed.unreadable.len()) as u32;
     let batch = PushBatch {

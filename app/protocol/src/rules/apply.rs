@@ -38,11 +38,12 @@ pub(super) fn create(
     caller: &Caller,
     op: &Op,
     fields: &BTreeMap<String, FieldValue>,
+    content_hash: Option<String>,
     current: Option<&RecordState>,
     revs: &mut impl RevAllocator,
 ) -> Result<Effect, RejectReason> {
     auth::may_create(caller, op)?;
-    let hash = op.content_hash().unwrap_or_default();
+    let hash = content_hash.or_else(|| op.content_hash()).unwrap_or_default();
     if let Some(cur) = current {
         // Same id again: identical content is the same create re-issued under
         // a new op id (harmless); anything else is flagged, never overwritten.

@@ -143,6 +143,20 @@ pub fn decide(
     prior: Option<&OpResult>,
     revs: &mut impl RevAllocator,
 ) -> Decision {
+    decide_hashed(caller, op, None, current, prior, revs)
+}
+
+/// [`decide`] with the op's [`Op::content_hash`] already worked out (the
+/// server does it for a whole batch while it waits for the database);
+/// `None` works it out when needed.
+pub fn decide_hashed(
+    caller: &Caller,
+    op: &Op,
+    content_hash: Option<String>,
+    current: Option<&RecordState>,
+    prior: Option<&OpResult>,
+    revs: &mut impl RevAllocator,
+) -> Decision {
     if let Some(prior) = prior {
         return Decision {
             record: None,
@@ -152,7 +166,7 @@ pub fn decide(
             store_result: false,
         };
     }
-    let effect = evaluate(caller, op, current, revs).unwrap_or_else(|reason| Effect {
+    let effect = evaluate(caller, op, content_hash, current, revs).unwrap_or_else(|reason| Effect {
         record: None,
         conflicts: Vec::new(),
         resolved: Vec::new(),
@@ -170,6 +184,7 @@ pub fn decide(
 fn evaluate(
     caller: &Caller,
     op: &Op,
+    content_hash: Option<String>,
     current: Option<&RecordState>,
     revs: &mut impl RevAllocator,
 ) -> Result<Effect, RejectReason> {
@@ -183,7 +198,7 @@ fn evaluate(
         return Err(RejectReason::new(RejectCode::TooLarge));
     }
     match &op.body {
-        OpBody::Create { fields } => apply::create(caller, op, fields, current, revs),
+        OpBody::Create { fields } => apply::create(caller, op, fields, content_hash, current, revs),
         OpBody::Update { changes } => apply::update(caller, op, changes, current, revs),
         OpBody::Delete { base_rev } => apply::delete(caller, op, *base_rev, current, revs),
         OpBody::Unknown => Err(RejectReason::new(RejectCode::UnknownOperation)),
