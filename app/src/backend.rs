@@ -4,7 +4,7 @@
 
 use crate::{
     error::AppError,
-    model::{CountyStationRow, Me, StationHome, SyncQueue},
+    model::{AgreementDoc, CountyStationRow, Me, StationHome, StationMediations, SyncQueue},
 };
 use std::sync::Arc;
 
@@ -22,6 +22,14 @@ pub trait Backend: Send + Sync + 'static {
     async fn county(&self, req: &http::request::Parts) -> Result<Vec<CountyStationRow>, AppError>;
     /// A station's sync review queue; `None` means the caller's own station.
     async fn sync_queue(&self, req: &http::request::Parts, station_id: Option<String>) -> Result<SyncQueue, AppError>;
+    /// A station's mediations; `None` means the caller's own station.
+    async fn mediations(
+        &self,
+        req: &http::request::Parts,
+        station_id: Option<String>,
+    ) -> Result<StationMediations, AppError>;
+    /// One successful mediation's agreement, to print (audited).
+    async fn agreement(&self, req: &http::request::Parts, mediation_id: String) -> Result<AgreementDoc, AppError>;
 }
 
 pub type SharedBackend = Arc<dyn Backend>;

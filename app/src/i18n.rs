@@ -141,6 +141,14 @@ texts! {
     Merge => "合并后保存", "Save merged";
     Dismiss => "忽略", "Dismiss";
     Fix => "修正后接收", "Fix and accept";
+    MediationsTitle => "调解记录", "Mediations";
+    NoMediations => "本工作室还没有调解记录。", "No mediations at this station yet.";
+    DisputeCase => "纠纷事项", "Dispute case";
+    Parties => "当事人", "Parties";
+    LastChanged => "最近更新", "Last changed";
+    OpenAgreement => "查看并打印协议书", "View and print the agreement";
+    NoAgreementYet => "尚无协议", "No agreement yet";
+    BackToMediations => "返回调解记录", "Back to mediations";
 }
 
 #[cfg(test)]

@@ -36,6 +36,7 @@ use pages::{
     not_found::NotFound,
     station::StationPage,
     station_bookings::{StationBookingPage, StationBookingsPage},
+    station_mediations::{StationAgreementPage, StationMediationsPage},
     station_slots::StationSlotsPage,
     stations_public::StationsPublic,
     sync_queue::SyncQueuePage,
@@ -162,6 +163,8 @@ lazy_page!(RescheduleRoute => ReschedulePage, page_reschedule);
 lazy_page!(StationBookingsRoute => StationBookingsPage, page_station_bookings);
 lazy_page!(StationBookingRoute => StationBookingPage, page_station_booking);
 lazy_page!(StationSlotsRoute => StationSlotsPage, page_station_slots);
+lazy_page!(StationMediationsRoute => StationMediationsPage, page_station_mediations);
+lazy_page!(StationAgreementRoute => StationAgreementPage, page_station_agreement);
 // The field app's own pages: its home (today's work and the sync line) is
 // in the main module; the rest come as chunks, precached by the service
 // worker with the shell, so they open offline too.
@@ -194,6 +197,8 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/station/bookings") view={Lazy::<StationBookingsRoute>::new()} ssr=SsrMode::Async/>
                 <Route path=path!("/station/bookings/:id") view={Lazy::<StationBookingRoute>::new()} ssr=SsrMode::Async/>
                 <Route path=path!("/station/slots") view={Lazy::<StationSlotsRoute>::new()} ssr=SsrMode::Async/>
+                <Route path=path!("/station/mediations") view={Lazy::<StationMediationsRoute>::new()} ssr=SsrMode::Async/>
+                <Route path=path!("/station/mediations/:id") view={Lazy::<StationAgreementRoute>::new()} ssr=SsrMode::Async/>
                 <ParentRoute path=path!("/field") view=FieldShell>
                     <Route path=path!("") view=FieldHome/>
                     <Route path=path!("cases/new") view={Lazy::<FieldNewCaseRoute>::new()}/>

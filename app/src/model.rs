@@ -218,3 +218,58 @@ pub struct BuildingView {
     pub units: i64,
     pub floors: i64,
 }
+
+/// The station's mediations as the staff desk lists them (newest first).
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct StationMediations {
+    pub station_id: String,
+    pub station_name: String,
+    pub rows: Vec<MediationRow>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct MediationRow {
+    pub id: String,
+    /// The dispute case's title.
+    pub case_title: String,
+    /// 调解中 / 调解成功 / …
+    pub status: String,
+    /// The parties' names, joined.
+    pub parties: String,
+    pub updated: String,
+    /// A success with its terms: there is an agreement to print.
+    pub has_agreement: bool,
+}
+
+/// 人民调解协议书 (or the record of an oral agreement), ready to print: the
+/// phone builds it from its copy, the staff desk gets it from the server.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct AgreementDoc {
+    pub station: String,
+    /// Written and signed (else an oral agreement, recorded as such).
+    pub written: bool,
+    pub parties: Vec<AgreementParty>,
+    pub facts: String,
+    pub disputes: String,
+    pub responsibilities: String,
+    pub terms: String,
+    pub performance: String,
+    pub deadline: String,
+    pub signatures: Vec<AgreementSignature>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct AgreementParty {
+    pub name: String,
+    /// 申请人 / 被申请人 …
+    pub role: String,
+    pub relation: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct AgreementSignature {
+    /// SVG path data of the strokes.
+    pub path: String,
+    /// Who signed, as what, and when.
+    pub caption: String,
+}

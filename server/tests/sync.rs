@@ -456,3 +456,73 @@ async fn abandoned_pushes_never_leave_the_database_locked() {
         assert_eq!(s.store().record_count(None).await.unwrap(), created, "{db:?}: every visit exactly once");
     }
 }
+
+/// The station desk lists the station's mediations and prints an agreement
+/// from the server's copy: the same 调解协议书 as the mediator's phone, with
+/// every signature. Opening it is audited; envoys and other stations cannot.
+#[tokio::test]
+async fn staff_print_a_mediations_agreement_and_the_opening_is_audited() {
+    for db in backends() {
+        let s = TestServer::start(db).await;
+        let mut a = phone(&s, ENVOY_A).await;
+        let case = a.new_case("楼上漏水").record_id;
+        let sig = |who: &str, role: &str| json!({"signer": who, "role": role, "path": "M10 10 L200 120", "signed_at": 1_763_000_000_000_i64});
+        let med = a
+            .create(
+                RecordKind::Mediation,
+                json!({"case_id": case.to_string(), "status": "succeeded", "mediator_ids": [a.user_id.to_string()],
+                       "parties": [{"name": "王阿姨", "role": "applicant", "informed": true, "consented": true},
+                                   {"name": "李先生", "role": "respondent", "informed": true, "consented": true}],
+                       "terms": "李先生十日内修好水管，赔偿王阿姨五百元", "performance": "限期履行", "deadline": "2026-12-01",
+                       "agreement_form": "written",
+                       "signatures": [sig("王阿姨", "party"), sig("李先生", "party"), sig("赵国庆", "mediator")]}),
+            )
+            .record_id;
+        let ongoing = a.new_case("噪音扰民").record_id;
+        a.create(
+            RecordKind::Mediation,
+            json!({"case_id": ongoing.to_string(), "status": "mediating", "mediator_ids": [a.user_id.to_string()],
+                   "parties": [{"name": "孙大爷", "role": "applicant", "informed": true, "consented": true}]}),
+        );
+        a.sync().await;
+        assert_eq!(a.waiting(), 0, "{db:?}: {:?}", a.state.outbox.quarantined().collect::<Vec<_>>());
+
+        let staff = s.signed_in(STAFF, STAFF_PW).await;
+        let list = staff.get_html("/station/mediations").await.text().await.unwrap();
+        assert!(list.contains("楼上漏水") && list.contains("王阿姨、李先生"), "{db:?}: {list}");
+        assert!(list.contains(&format!("/station/mediations/{med}")), "{db:?}: the agreement is linked");
+        assert!(list.contains("孙大爷") && list.contains("尚无协议"), "{db:?}: an ongoing one has no agreement yet");
+
+        let page = staff.get_html(&format!("/station/mediations/{med}")).await.text().await.unwrap();
+        assert!(
+            page.contains("人民调解协议书") && page.contains("李先生十日内修好水管，赔偿王阿姨五百元"),
+            "{db:?}: {page}"
+        );
+        assert_eq!(
+            page.matches("class=\"signature\"").count(),
+            3,
+            "{db:?}: both parties' and the mediator's signatures"
+        );
+        assert!(page.contains("赵国庆（调解员）"), "{db:?}");
+        let station = a.station_id.to_string();
+        let trail = s.store().audit_entries(Some(&station), 20).await.unwrap();
+        assert!(
+            trail.iter().any(|e| e.action == "view_agreement" && e.object_id == med.to_string()),
+            "{db:?}: opening the agreement is audited: {trail:?}"
+        );
+
+        // The agreement's server function (errors come as a typed body): an
+        // envoy may not; another station's staff do not learn it exists.
+        let fn_url = format!("/api/mediation_agreement?id={med}");
+        async fn refusal(v: &common::Visitor, url: &str) -> String {
+            let body: Value = v.get(url).await.json().await.unwrap_or_default();
+            body["error"].as_str().unwrap_or("none").to_string()
+        }
+        let ok: Value = staff.get(&fn_url).await.json().await.unwrap();
+        assert_eq!(ok["terms"], "李先生十日内修好水管，赔偿王阿姨五百元", "{db:?}: {ok}");
+        assert_eq!(refusal(&a.visitor, &fn_url).await, "forbidden", "{db:?}: envoys print from their phone");
+        let other_staff = s.signed_in("13900200001", STAFF_PW).await;
+        assert_eq!(refusal(&other_staff, &fn_url).await, "not_found", "{db:?}");
+        assert_eq!(refusal(&s.visitor().await, &fn_url).await, "unauthenticated", "{db:?}");
+    }
+}

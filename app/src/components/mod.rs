@@ -1,3 +1,4 @@
+pub mod agreement;
 pub mod connection;
 pub mod frame;
 pub mod status;

@@ -15,8 +15,10 @@
 
 use super::field_timeline::{person, step_entry};
 use super::field_visit::choices;
+use crate::components::agreement::{AgreementSheet, SignatureImage, PAD_H, PAD_W};
 use crate::components::status::{said, StatusLine};
 use crate::field::{self, Change};
+use crate::model::{AgreementDoc, AgreementParty, AgreementSignature};
 use leptos::prelude::*;
 use leptos_router::hooks::use_params_map;
 use serde::{Deserialize, Serialize};
@@ -138,6 +140,37 @@ impl Form {
             ("deadline", text(&self.deadline)),
             ("signatures", list(signatures)),
         ]
+    }
+
+    /// The agreement as it prints; `when` writes a signature's time.
+    fn agreement(&self, station: String, when: &dyn Fn(i64) -> String) -> AgreementDoc {
+        AgreementDoc {
+            station,
+            written: self.agreement_form == "written",
+            parties: self
+                .parties
+                .iter()
+                .map(|p| AgreementParty {
+                    name: p.name.clone(),
+                    role: label(schema::PARTY_ROLE, &p.role).to_string(),
+                    relation: p.relation.clone(),
+                })
+                .collect(),
+            facts: self.facts.clone(),
+            disputes: self.disputes.clone(),
+            responsibilities: self.responsibilities.clone(),
+            terms: self.terms.clone(),
+            performance: self.performance.clone(),
+            deadline: self.deadline.clone(),
+            signatures: self
+                .signatures
+                .iter()
+                .map(|s| AgreementSignature {
+                    path: s.path.clone(),
+                    caption: format!("{}（{}）{}", s.signer, label(schema::SIGNER_ROLE, &s.role), when(s.signed_at)),
+                })
+                .collect(),
+        }
     }
 
     /// Who must sign a written agreement: every party, then the mediator.
@@ -492,9 +525,6 @@ fn Signatures(form: RwSignal<Form>) -> impl IntoView {
     }
 }
 
-const PAD_W: f64 = 600.0;
-const PAD_H: f64 = 240.0;
-
 /// Where a pointer is in the pad's own coordinates.
 #[cfg(feature = "hydrate")]
 fn pad_point(ev: &leptos::ev::PointerEvent) -> Option<(i64, i64)> {
@@ -512,15 +542,6 @@ fn pad_point(ev: &leptos::ev::PointerEvent) -> Option<(i64, i64)> {
 #[cfg(not(feature = "hydrate"))]
 fn pad_point(_: &leptos::ev::PointerEvent) -> Option<(i64, i64)> {
     None
-}
-
-#[component]
-fn SignatureImage(path: String) -> impl IntoView {
-    view! {
-        <svg class="signature" viewBox=format!("0 0 {PAD_W} {PAD_H}") role="img" aria-label="签名">
-            <path d=path fill="none" stroke="#000" stroke-width="4" stroke-linecap="round" stroke-linejoin="round"/>
-        </svg>
-    }
 }
 
 /// A box to sign in with a finger: the strokes are kept as SVG path data
@@ -686,39 +707,13 @@ fn held_at(date: &str) -> i64 {
 /// 人民调解协议书, as saved, ready to print.
 #[component]
 fn Agreement(form: Form, case_id: Uuid) -> impl IntoView {
-    let station = super::field::current_me().and_then(|m| m.station_name).unwrap_or_default();
-    let written = form.agreement_form == "written";
     let _ = case_id;
-    view! {
-        <section class="agreement" id="agreement">
-            <h2>{if written { "人民调解协议书" } else { "口头调解协议记录" }}</h2>
-            <p>{station}</p>
-            <h3>"当事人"</h3>
-            <ul>
-                {form.parties.iter().map(|p| view! {
-                    <li>{format!("{}（{}）{}", p.name, label(schema::PARTY_ROLE, &p.role), p.relation)}</li>
-                }).collect_view()}
-            </ul>
-            {(!form.facts.is_empty()).then(|| view! { <h3>"纠纷事实"</h3><p>{form.facts.clone()}</p> })}
-            {(!form.disputes.is_empty()).then(|| view! { <h3>"争议事项"</h3><p>{form.disputes.clone()}</p> })}
-            {(!form.responsibilities.is_empty()).then(|| view! { <h3>"各方责任"</h3><p>{form.responsibilities.clone()}</p> })}
-            <h3>"协议内容"</h3>
-            <p id="agreement-terms">{form.terms.clone()}</p>
-            <p>{format!("履行方式：{}　履行期限：{}", form.performance, form.deadline)}</p>
-            {written.then(|| view! {
-                <div class="signature-row">
-                    {form.signatures.iter().map(|s| view! {
-                        <figure>
-                            <SignatureImage path=s.path.clone()/>
-                            <figcaption>{format!("{}（{}）{}", s.signer, label(schema::SIGNER_ROLE, &s.role), field::when(s.signed_at))}</figcaption>
-                        </figure>
-                    }).collect_view()}
-                </div>
-            })}
-            <button type="button" class="btn no-print" id="print-agreement" on:click=move |_| {
-                #[cfg(feature = "hydrate")]
-                if let Some(w) = web_sys::window() { let _ = w.print(); }
-            }>"打印协议书"</button>
-        </section>
-    }
+    let station = super::field::current_me().and_then(|m| m.station_name).unwrap_or_default();
+    view! { <AgreementSheet doc=form.agreement(station, &field::when)/> }
+}
+
+/// A saved mediation's agreement as it prints: the same document on the
+/// station desk (the server builds it from its copy) as on the phone.
+pub fn agreement_of(record: &RecordState, station: String, when: &dyn Fn(i64) -> String) -> AgreementDoc {
+    Form::of(record).agreement(station, when)
 }

@@ -13,6 +13,7 @@ pub mod not_found;
 pub mod not_loaded;
 pub mod station;
 pub mod station_bookings;
+pub mod station_mediations;
 pub mod station_slots;
 pub mod stations_public;
 pub mod sync_queue;

@@ -78,6 +78,7 @@ fn StationView(home: StationHome) -> impl IntoView {
         </dl>
         <p><a class="btn" id="to-sync-queue" href="/station/sync">{tr(K::SyncQueueTitle)}</a></p>
         <p><a class="btn" id="to-bookings" href="/station/bookings">{crate::booking::text::bt(crate::booking::text::B::DeskBookings)}</a></p>
+        <p><a class="btn" id="to-mediations" href="/station/mediations">{tr(K::MediationsTitle)}</a></p>
         <h2>{tr(K::Roster)}</h2>
         <div class="table-wrap">
             <table class="table" id="roster">

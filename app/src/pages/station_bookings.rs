@@ -38,6 +38,7 @@ pub fn DeskNav() -> impl IntoView {
             <a class="btn btn-small" href="/station/sync">{tr(K::SyncQueueTitle)}</a>
             <a class="btn btn-small" href="/station/bookings">{bt(B::DeskBookings)}</a>
             <a class="btn btn-small" href="/station/slots">{bt(B::DeskSlots)}</a>
+            <a class="btn btn-small" href="/station/mediations">{tr(K::MediationsTitle)}</a>
         </nav>
     }
 }

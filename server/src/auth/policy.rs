@@ -25,6 +25,8 @@ pub enum Action {
     ManageSlots,
     /// A station's sync review queue: devices, conflicts, rejected records.
     ReviewSync,
+    /// A station's mediations and their agreements (to print; audited).
+    ViewMediations,
 }
 
 #[derive(Debug, PartialEq, Eq)]
@@ -55,7 +57,8 @@ pub fn authorize(who: Option<&Principal>, action: Action, owner: Option<&str>) -
         | Action::ViewAudit
         | Action::ManageBookings
         | Action::ManageSlots
-        | Action::ReviewSync => role == Role::Staff,
+        | Action::ReviewSync
+        | Action::ViewMediations => role == Role::Staff,
         Action::ViewCounty => false,
     };
     if allowed {

@@ -4,7 +4,7 @@ use crate::{auth::Principal, service, AppState};
 use yinling_app::{
     backend::Backend,
     error::AppError,
-    model::{CountyStationRow, Me, StationHome, SyncQueue},
+    model::{AgreementDoc, CountyStationRow, Me, StationHome, StationMediations, SyncQueue},
 };
 
 pub struct ServerBackend(pub AppState);
@@ -35,5 +35,19 @@ impl Backend for ServerBackend {
     async fn sync_queue(&self, req: &http::request::Parts, station_id: Option<String>) -> Result<SyncQueue, AppError> {
         let p = Principal::from_headers(&self.0, &req.headers).await;
         crate::sync::queue::queue(&self.0, p.as_ref(), station_id).await
+    }
+
+    async fn mediations(
+        &self,
+        req: &http::request::Parts,
+        station_id: Option<String>,
+    ) -> Result<StationMediations, AppError> {
+        let p = Principal::from_headers(&self.0, &req.headers).await;
+        crate::sync::mediations::list(&self.0, p.as_ref(), station_id).await
+    }
+
+    async fn agreement(&self, req: &http::request::Parts, mediation_id: String) -> Result<AgreementDoc, AppError> {
+        let p = Principal::from_headers(&self.0, &req.headers).await;
+        crate::sync::mediations::agreement(&self.0, p.as_ref(), &mediation_id).await
     }
 }

@@ -107,6 +107,9 @@ pub trait SyncStore {
     /// Record that `device_id` has pulled everything (its last page).
     async fn pulled(&self, caller: &Caller, device_id: Uuid, now_ms: i64) -> StoreResult<()>;
     async fn record(&self, id: Uuid) -> StoreResult<Option<RecordState>>;
+    /// The station's newest `limit` records of one kind, newest first
+    /// (tombstones included: the caller decides what to show).
+    async fn records_of_kind(&self, station_id: Uuid, kind: RecordKind, limit: u32) -> StoreResult<Vec<RecordState>>;
     /// Op results by id (what the phone was told), for tests and support.
     async fn op_result(&self, op_id: Uuid) -> StoreResult<Option<OpResult>>;
     /// How many records exist of each kind (for figures and tests).
@@ -675,6 +678,18 @@ macro_rules! sync_store {
                     .fetch_optional(&self.pool)
                     .await?;
                 row.map(|r| from_json("record", r.try_get::<&str, _>("state")?)).transpose()
+            }
+
+            async fn records_of_kind(&self, station_id: Uuid, kind: RecordKind, limit: u32) -> StoreResult<Vec<RecordState>> {
+                let rows = sqlx::query(
+                    "SELECT state FROM records WHERE station_id = $1 AND kind = $2 ORDER BY rev DESC LIMIT $3",
+                )
+                .bind(station_id.to_string())
+                .bind(kind.code())
+                .bind(i64::from(limit))
+                .fetch_all(&self.pool)
+                .await?;
+                rows.iter().map(|r| from_json("record", r.try_get::<&str, _>("state")?)).collect()
             }
 
             async fn op_result(&self, op_id: Uuid) -> StoreResult<Option<OpResult>> {

@@ -4,6 +4,7 @@
 //! renders the queue. One file per action.
 
 pub mod display;
+pub mod mediations;
 pub mod photos;
 pub mod pull;
 pub mod push;
