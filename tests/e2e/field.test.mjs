@@ -6,7 +6,7 @@ import assert from "node:assert/strict";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { ENVOY, launchBrowser, launchKillableBrowser, login, startServer, step, synced, waitForServiceWorker } from "./harness.mjs";
+import { ENVOY, STAFF, launchBrowser, launchKillableBrowser, login, startServer, step, synced, waitForServiceWorker } from "./harness.mjs";
 
 let browser;
 before(async () => { browser = await launchBrowser(); });
@@ -155,6 +155,20 @@ test("an envoy logs a visit offline, opens a case from it, and it is all there a
     assert.equal(uploaded?.type, "image/jpeg");
     assert.ok(uploaded.size > 1000 && uploaded.size < picture.length, `shrunk photo on the server: ${uploaded.size} B`);
     await context.close();
+
+    step("the station desk prints the same agreement");
+    const desk = await browser.newContext();
+    const staff = await desk.newPage();
+    await login(staff, server.url, STAFF, "/station");
+    await staff.click("#to-mediations");
+    const row = staff.locator("#mediations tbody tr").first();
+    await row.waitFor();
+    await row.locator("a", { hasText: "协议书" }).click();
+    await staff.locator("#agreement").waitFor();
+    assert.match(await staff.locator("#agreement-terms").innerText(), /七日内修好水管/);
+    assert.equal(await staff.locator("#agreement svg.signature").count(), 3);
+    assert.ok(await staff.locator("#print-agreement").isVisible());
+    await desk.close();
   } finally {
     await server.stop();
     server.cleanup();
