@@ -8,7 +8,9 @@
 //      starts, as a phone's outbox already holds its ops; the timed loop does
 //      the same per batch for both: send the body, await the reply, parse it
 //      and check every item;
-//   2. first pull of a new device: read all of them back in pages of 500 → s.
+//   2. first pull of a new device: read all of them back in pages of 500 → s;
+//   3. both again, BENCH_ROUNDS times in all, alternating which side goes
+//      first: each side's median round, and the median of the rounds' ratios.
 //
 // One HTTP client for both servers (client.mjs: Node's http, one kept-alive
 // connection, replies decompressed in one call), so what is timed is the
@@ -21,7 +23,8 @@
 //
 // Env: YINLING_SERVER_BIN (default target/release/yinling-server),
 //      YINLING_SITE_ROOT (default target/site), BENCH_RECORDS (10000),
-//      BENCH_BATCH (100), BENCH_ONLY (pouchdb or yinling: run one side).
+//      BENCH_BATCH (100), BENCH_ONLY (pouchdb or yinling: run one side),
+//      BENCH_ROUNDS (3: each round runs both sides afresh; medians reported).
 //      Relative paths are taken from the repository root.
 //      Every server listens on 127.0.0.1 only, on a free
 //      port, with a fresh temporary data directory that is removed afterwards.
@@ -60,6 +63,8 @@ const ENVOY = { phone: "13800100001", password: "yinling-envoy" };
 const SERVER_BIN = resolve(repo, process.env.YINLING_SERVER_BIN || "target/release/yinling-server");
 const SITE_ROOT = resolve(repo, process.env.YINLING_SITE_ROOT || "target/site");
 const ONLY = process.env.BENCH_ONLY || "";
+// Rounds, each running both servers afresh (see main()).
+const ROUNDS = intEnv("BENCH_ROUNDS", 3);
 if (!["", "pouchdb", "yinling"].includes(ONLY)) configErrors.push(`BENCH_ONLY must be pouchdb or yinling, got ${ONLY}`);
 
 if (BATCH > 500) configErrors.push(`BENCH_BATCH=${BATCH}: yinling accepts at most 500 ops per push`);
@@ -204,6 +209,18 @@ async function stopServer(proc) {
     } catch {}
     await proc.exit;
   }
+}
+
+/**
+ * One side's median round: the ingest and the pull are each that side's
+ * median (so they may come from different rounds); CPU times go with them.
+ */
+function medianRound(rounds) {
+  if (!rounds.length) return undefined;
+  const mid = (key) => [...rounds].sort((a, b) => a[key] - b[key])[Math.floor((rounds.length - 1) / 2)];
+  const ingest = mid("rps");
+  const pull = mid("pullS");
+  return { ...ingest, pullS: pull.pullS, pages: pull.pages, pullCpu: pull.pullCpu, pullBytesPerRecord: pull.pullBytesPerRecord };
 }
 
 function quantile(sorted, q) {
@@ -600,29 +617,47 @@ async function main() {
   console.log(`data directories under ${tmpdir()} (${fsType})${fsType === "tmpfs" ? ": in memory, so fsync costs nothing there; set TMPDIR to a directory on disk for a durable-commit number" : ""}`);
   console.log();
 
-  let pouch;
-  let yl;
+  // Several rounds, each side by side (the order alternates so neither
+  // side always runs on a machine the other has just warmed or loaded);
+  // the table shows each side's median round and the median of the
+  // rounds' ratios. One 0.5-second ingest is at the mercy of a noisy
+  // machine; the median of a few is not.
+  const pouchRounds = [];
+  const ylRounds = [];
   let err;
-  if (ONLY !== "yinling") {
-    console.log("… pouchdb-server (LevelDB on disk)");
-    // Pouch docs carry the same metadata yinling's op does: kind, station, author.
-    const meta = { kind: "visit", station_id: uuid7(), author: uuid7() };
-    pouch = await benchPouch(records.map((r) => ({ ...r, meta })));
-    console.log(`  ingest ${fmtInt(pouch.rps)} records/s (${pouch.ingestS.toFixed(2)} s; ${pouch.latency}); pull ${pouch.pullS.toFixed(3)} s in ${pouch.pages} pages`);
-  }
-  if (ONLY !== "pouchdb") {
-    const debug = /[\\/]debug[\\/]/.test(SERVER_BIN) ? " — a DEBUG build: its numbers mean nothing" : "";
-    console.log(`… yinling (SQLite), ${relative(repo, SERVER_BIN) || SERVER_BIN}${debug}`);
-    try {
-      yl = await benchYinling(records);
-      console.log(`  ingest ${fmtInt(yl.rps)} records/s (${yl.ingestS.toFixed(2)} s; ${yl.latency}); pull ${yl.pullS.toFixed(3)} s in ${yl.pages} pages`);
-    } catch (e) {
-      err = e;
-      console.log(`  FAILED: ${e.message}`);
+  for (let round = 1; round <= ROUNDS; round++) {
+    if (ROUNDS > 1) console.log(`round ${round} of ${ROUNDS}`);
+    const sides = round % 2 === 1 ? ["pouchdb", "yinling"] : ["yinling", "pouchdb"];
+    for (const side of sides) {
+      if (side === "pouchdb" && ONLY !== "yinling") {
+        console.log("… pouchdb-server (LevelDB on disk)");
+        // Pouch docs carry the same metadata yinling's op does: kind, station, author.
+        const meta = { kind: "visit", station_id: uuid7(), author: uuid7() };
+        const r = await benchPouch(records.map((rec) => ({ ...rec, meta })));
+        console.log(`  ingest ${fmtInt(r.rps)} records/s (${r.ingestS.toFixed(2)} s; ${r.latency}); pull ${r.pullS.toFixed(3)} s in ${r.pages} pages`);
+        pouchRounds.push(r);
+      }
+      if (side === "yinling" && ONLY !== "pouchdb") {
+        const debug = /[\\/]debug[\\/]/.test(SERVER_BIN) ? " — a DEBUG build: its numbers mean nothing" : "";
+        console.log(`… yinling (SQLite), ${relative(repo, SERVER_BIN) || SERVER_BIN}${debug}`);
+        try {
+          const r = await benchYinling(records);
+          console.log(`  ingest ${fmtInt(r.rps)} records/s (${r.ingestS.toFixed(2)} s; ${r.latency}); pull ${r.pullS.toFixed(3)} s in ${r.pages} pages`);
+          ylRounds.push(r);
+        } catch (e) {
+          err = e;
+          console.log(`  FAILED: ${e.message}`);
+        }
+      }
     }
+    if (err) break;
   }
   console.log();
-
+  const pouch = medianRound(pouchRounds);
+  const yl = medianRound(ylRounds);
+  const roundRatios = pouchRounds.length === ylRounds.length && ylRounds.length > 1
+    ? ylRounds.map((y, i) => ({ ingest: y.rps / pouchRounds[i].rps, pull: pouchRounds[i].pullS / y.pullS }))
+    : [];
   if (!pouch && !yl) throw err;
   const w = [30, 22, 22, 10, 8];
   const row = (cells) => console.log(cells.map((c, i) => (i === 0 ? pad(c, w[i]) : lpad(c, w[i]))).join("  "));
@@ -630,8 +665,9 @@ async function main() {
   const P = (f) => (pouch ? f(pouch) : "—");
   const Y = (f) => (yl ? f(yl) : "—");
   row(["", pouch?.name ?? "pouchdb-server", "yinling (SQLite)", "ratio", "target"]);
-  const ingestRatio = both ? yl.rps / pouch.rps : NaN;
-  const pullRatio = both ? pouch.pullS / yl.pullS : NaN;
+  const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)];
+  const ingestRatio = !both ? NaN : roundRatios.length ? median(roundRatios.map((r) => r.ingest)) : yl.rps / pouch.rps;
+  const pullRatio = !both ? NaN : roundRatios.length ? median(roundRatios.map((r) => r.pull)) : pouch.pullS / yl.pullS;
   const verdict = (r, t) => (Number.isNaN(r) ? "" : r >= t ? "  PASS" : "  BELOW");
   row([`ingest (records/s)`, P((x) => fmtInt(x.rps)), Y((x) => fmtInt(x.rps)), both ? `${ingestRatio.toFixed(1)}×` : "—", `≥${TARGET_INGEST}×`]);
   row([`first pull of ${fmtInt(RECORDS)} (s)`, P((x) => x.pullS.toFixed(3)), Y((x) => x.pullS.toFixed(3)), both ? `${pullRatio.toFixed(1)}×` : "—", `≥${TARGET_PULL}×`]);
@@ -641,6 +677,10 @@ async function main() {
   row([`server CPU for the pull (ms)`, P((x) => cpu(x.pullCpu)), Y((x) => cpu(x.pullCpu)), cpuRatio(pouch?.pullCpu, yl?.pullCpu), ""]);
   row(["push JSON bytes/record", P((x) => fmtInt(x.pushBytesPerRecord)), Y((x) => fmtInt(x.pushBytesPerRecord)), "", ""]);
   row(["pull JSON bytes/record", P((x) => fmtInt(x.pullBytesPerRecord)), Y((x) => fmtInt(x.pullBytesPerRecord)), "", ""]);
+  if (roundRatios.length) {
+    const list = (k) => roundRatios.map((r) => `${r[k].toFixed(1)}×`).join(", ");
+    console.log(`(each side's median round; ratios: the median of the ${roundRatios.length} rounds' — ingest ${list("ingest")}; pull ${list("pull")})`);
+  }
   if (both) {
     console.log(`ingest ${ingestRatio.toFixed(1)}× pouchdb-server (target ≥${TARGET_INGEST}×):${verdict(ingestRatio, TARGET_INGEST)}`);
     console.log(`pull   ${pullRatio.toFixed(1)}× faster than pouchdb-server (target ≥${TARGET_PULL}×):${verdict(pullRatio, TARGET_PULL)}`);

@@ -48,7 +48,7 @@ pub(super) fn create(
         // Same id again: identical content is the same create re-issued under
         // a new op id (harmless); anything else is flagged, never overwritten.
         return if cur.kind == op.kind && cur.created_hash == hash {
-            Ok(unchanged(Outcome::Applied { rev: cur.rev }.as_duplicate()))
+            Ok(unchanged(Outcome::Applied { rev: created_rev(cur) }.as_duplicate()))
         } else {
             Err(RejectReason::new(RejectCode::IdCollision))
         };
@@ -78,6 +78,17 @@ pub(super) fn create(
     record.recompute_handlers();
     check_state(&record)?;
     Ok(Effect { record: Some(record), conflicts: Vec::new(), resolved: Vec::new(), outcome: Outcome::Applied { rev } })
+}
+
+/// The revision a create gave the record, as its first answer said: an
+/// append-only record's fields keep the stamps of the create (a delete does
+/// not touch them); other records answer with where they are now.
+fn created_rev(cur: &RecordState) -> u64 {
+    if cur.kind.is_append_only() {
+        cur.fields.values().map(|f| f.rev).min().unwrap_or(cur.rev)
+    } else {
+        cur.rev
+    }
 }
 
 /// The op must address the stored record as it is (kind, station).

@@ -504,6 +504,31 @@ fn append_only_records_never_conflict() {
     assert!(s.conflicts.is_empty());
 }
 
+/// An applied visit is remembered by the visit itself: no stored result,
+/// and a retry — even after the visit was deleted — gets the first answer
+/// back without spending a revision.
+#[test]
+fn a_retried_append_only_create_is_answered_from_its_record() {
+    let mut s = Srv::default();
+    let a = envoy(1, STATION_A);
+    let v = Uuid::from_u128(10);
+    let op = s.op(&a, 1, 1, RecordKind::Visit, v, OpBody::Create { fields: visit_fields() });
+    let first = s.push(&a, &op);
+    assert_eq!(first.result.outcome, Outcome::Applied { rev: 1 });
+    assert!(!first.store_result, "no op result row for an applied visit");
+    let again = s.push(&a, &op);
+    assert_eq!(again.result.outcome, Outcome::Applied { rev: 1 }.as_duplicate());
+    assert!(again.record.is_none() && again.conflicts.is_empty());
+    // Deleted meanwhile: the retry still hears what the create did.
+    let del = s.op(&a, 1, 2, RecordKind::Visit, v, OpBody::Delete { base_rev: 1 });
+    assert_eq!(s.push(&a, &del).result.outcome, Outcome::Applied { rev: 2 });
+    assert_eq!(s.push(&a, &op).result.outcome, Outcome::Applied { rev: 1 }.as_duplicate());
+    assert_eq!(s.rev, 2, "retries spent no revision");
+    // Other creates keep their stored result (their records change later).
+    let d = s.create_case(&a, 1, Uuid::from_u128(11), json!({}));
+    assert!(matches!(d.result.outcome, Outcome::Applied { .. }) && d.store_result, "{d:?}");
+}
+
 #[test]
 fn deletes_tombstone_and_refuse_stale_or_foreign() {
     let mut s = Srv::default();

@@ -99,7 +99,7 @@ impl Oracle {
             return self.fail(format!("server saw an op nobody made: {}", op.op_id));
         };
         let (me_device, me_seq) = (meta.device, meta.seq);
-        if !d.store_result {
+        if matches!(d.result.outcome, Outcome::Duplicate { .. }) {
             self.stats.duplicates_seen += 1;
             return;
         }

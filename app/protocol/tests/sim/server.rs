@@ -90,8 +90,10 @@ impl Server {
                 _ => oracle.fail(format!("resolution names a foreign conflict {r:?}")),
             }
         }
-        if decision.store_result {
+        if !matches!(decision.result.outcome, Outcome::Duplicate { .. }) {
             *d.fresh.entry(op.op_id).or_default() += 1;
+        }
+        if decision.store_result {
             d.results.insert(op.op_id, decision.result.clone());
         }
         let mut reply = decision.result;
