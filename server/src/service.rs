@@ -42,11 +42,7 @@ pub async fn station_home(
     who: Option<&Principal>,
     station_id: Option<String>,
 ) -> ApiResult<StationHome> {
-    let id = match station_id.or_else(|| who.and_then(|p| p.user.station_id.clone())) {
-        Some(id) => id,
-        None if who.is_none() => return Err(ApiError::unauthenticated()),
-        None => return Err(ApiError::not_found()),
-    };
+    let id = crate::auth::station_asked(who, station_id)?;
     authorize(who, Action::ViewStation, Some(&id))?;
     let station = state.store.station(&id).await?.ok_or_else(ApiError::not_found)?;
     let roster = state.store.station_users(&id).await?.into_iter().map(roster_entry).collect();

@@ -10,3 +10,15 @@ pub mod session;
 
 pub use policy::{authorize, Action};
 pub use principal::Principal;
+
+use crate::error::{ApiError, ApiResult};
+
+/// The station a desk page is about: the one asked for, else the caller's
+/// own (signed out: 401; signed in without a station: 404).
+pub fn station_asked(who: Option<&Principal>, station_id: Option<String>) -> ApiResult<String> {
+    match station_id.or_else(|| who.and_then(|p| p.user.station_id.clone())) {
+        Some(id) => Ok(id),
+        None if who.is_none() => Err(ApiError::unauthenticated()),
+        None => Err(ApiError::not_found()),
+    }
+}

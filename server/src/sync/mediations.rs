@@ -20,14 +20,6 @@ use yinling_protocol::{schema, RecordKind, RecordState};
 /// How many mediations the desk lists (newest first).
 const LIST_LIMIT: u32 = 200;
 
-fn station_of(who: Option<&Principal>, station_id: Option<String>) -> ApiResult<String> {
-    match station_id.or_else(|| who.and_then(|p| p.user.station_id.clone())) {
-        Some(id) => Ok(id),
-        None if who.is_none() => Err(ApiError::unauthenticated()),
-        None => Err(ApiError::not_found()),
-    }
-}
-
 /// When the record was last written (its newest field), station time.
 fn updated(record: &RecordState) -> String {
     let newest = record.fields.values().map(|f| f.hlc.wall_ms).max();
@@ -43,7 +35,7 @@ pub async fn list(
     who: Option<&Principal>,
     station_id: Option<String>,
 ) -> ApiResult<StationMediations> {
-    let id = station_of(who, station_id)?;
+    let id = crate::auth::station_asked(who, station_id)?;
     authorize(who, Action::ViewMediations, Some(&id))?;
     let station = state.store.station(&id).await?.ok_or_else(ApiError::not_found)?;
     let station_uuid = Uuid::parse_str(&id).map_err(|_| ApiError::not_found())?;

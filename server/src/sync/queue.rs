@@ -10,11 +10,7 @@ use yinling_app::model::{ConflictSide, ConflictView, DeviceView, RejectionView, 
 use yinling_protocol::OpBody;
 
 pub async fn queue(state: &AppState, who: Option<&Principal>, station_id: Option<String>) -> ApiResult<SyncQueue> {
-    let id = match station_id.or_else(|| who.and_then(|p| p.user.station_id.clone())) {
-        Some(id) => id,
-        None if who.is_none() => return Err(ApiError::unauthenticated()),
-        None => return Err(ApiError::not_found()),
-    };
+    let id = crate::auth::station_asked(who, station_id)?;
     reviewer(who, &id)?;
     let station = state.store.station(&id).await?.ok_or_else(ApiError::not_found)?;
     let names: display::Names =
