@@ -217,10 +217,14 @@ async function stopServer(proc) {
  */
 function medianRound(rounds) {
   if (!rounds.length) return undefined;
-  const mid = (key) => [...rounds].sort((a, b) => a[key] - b[key])[Math.floor((rounds.length - 1) / 2)];
-  const ingest = mid("rps");
-  const pull = mid("pullS");
+  const ingest = medianBy(rounds, (r) => r.rps);
+  const pull = medianBy(rounds, (r) => r.pullS);
   return { ...ingest, pullS: pull.pullS, pages: pull.pages, pullCpu: pull.pullCpu, pullBytesPerRecord: pull.pullBytesPerRecord };
+}
+
+/** The middle item by `key` (the lower of the two middle ones for an even count). */
+function medianBy(items, key) {
+  return [...items].sort((a, b) => key(a) - key(b))[Math.floor((items.length - 1) / 2)];
 }
 
 function quantile(sorted, q) {
@@ -665,7 +669,7 @@ async function main() {
   const P = (f) => (pouch ? f(pouch) : "—");
   const Y = (f) => (yl ? f(yl) : "—");
   row(["", pouch?.name ?? "pouchdb-server", "yinling (SQLite)", "ratio", "target"]);
-  const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)];
+  const median = (xs) => medianBy(xs, (x) => x);
   const ingestRatio = !both ? NaN : roundRatios.length ? median(roundRatios.map((r) => r.ingest)) : yl.rps / pouch.rps;
   const pullRatio = !both ? NaN : roundRatios.length ? median(roundRatios.map((r) => r.pull)) : pouch.pullS / yl.pullS;
   const verdict = (r, t) => (Number.isNaN(r) ? "" : r >= t ? "  PASS" : "  BELOW");

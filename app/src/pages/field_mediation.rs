@@ -357,7 +357,7 @@ fn Editor(case_id: Uuid) -> impl IntoView {
         </form>
         {move || med_id.get().map(|id| view! { <Sessions mediation_id=id case_id/> })}
         {move || saved_form.get().filter(|f| f.status == schema::mediation_status::SUCCEEDED).map(|f| view! {
-            <Agreement form=f case_id/>
+            <Agreement form=f/>
         })}
     }
 }
@@ -706,8 +706,7 @@ fn held_at(date: &str) -> i64 {
 
 /// 人民调解协议书, as saved, ready to print.
 #[component]
-fn Agreement(form: Form, case_id: Uuid) -> impl IntoView {
-    let _ = case_id;
+fn Agreement(form: Form) -> impl IntoView {
     let station = super::field::current_me().and_then(|m| m.station_name).unwrap_or_default();
     view! { <AgreementSheet doc=form.agreement(station, &field::when)/> }
 }

@@ -107,6 +107,8 @@ pub trait SyncStore {
     /// Record that `device_id` has pulled everything (its last page).
     async fn pulled(&self, caller: &Caller, device_id: Uuid, now_ms: i64) -> StoreResult<()>;
     async fn record(&self, id: Uuid) -> StoreResult<Option<RecordState>>;
+    /// The stored records among `ids`, in no particular order.
+    async fn records(&self, ids: &[Uuid]) -> StoreResult<Vec<RecordState>>;
     /// The station's newest `limit` records of one kind, newest first
     /// (tombstones included: the caller decides what to show).
     async fn records_of_kind(&self, station_id: Uuid, kind: RecordKind, limit: u32) -> StoreResult<Vec<RecordState>>;
@@ -214,19 +216,18 @@ struct BatchWrites {
 /// Decide every op of a batch in order against what storage holds, keeping
 /// in-memory views current so later ops of the batch see earlier ones.
 ///
-/// `hashes`: each op's content hash if already worked out ([`content_hashes`]).
+/// `hashes`: each op's content hash ([`content_hashes`]), worked out while
+/// the database read what the batch needs.
 fn decide_batch(
     batch: &PushBatch<'_>,
-    hashes: Option<Vec<Option<String>>>,
+    hashes: Vec<Option<String>>,
     mut stored: HashMap<Uuid, RecordState>,
     mut prior: HashMap<Uuid, OpResult>,
     rev: &mut u64,
 ) -> StoreResult<(Vec<OpResult>, BatchWrites, HashMap<Uuid, RecordState>)> {
     let mut out = Vec::with_capacity(batch.ops.len());
     let mut w = BatchWrites::default();
-    let mut hashes = hashes.into_iter().flatten();
-    for (i, op) in batch.ops.iter().enumerate() {
-        let hash = hashes.next().flatten();
+    for ((i, op), hash) in batch.ops.iter().enumerate().zip(hashes) {
         let d = decide_hashed(batch.caller, op, hash, stored.get(&op.record_id), prior.get(&op.op_id), rev);
         if let Some(state) = d.record {
             let id = state.id;
@@ -250,15 +251,12 @@ fn decide_batch(
 }
 
 /// The content hash of every create of a batch (the costliest pure part of
-/// deciding it), worked out while SQLite's thread reads what the batch
-/// needs: the two run at once.
+/// deciding it), worked out while the database reads what the batch needs:
+/// the two run at once.
 fn content_hashes(batch: &PushBatch<'_>) -> Vec<Option<String>> {
     batch.ops.iter().map(Op::content_hash).collect()
 }
 
-/// The station a refused op is queued under: the caller's own, so staff of
-/// the envoy's station see it (a forged foreign station id must not put it
-/// in someone else's queue).
 /// A pulled record's JSON: as stored, or (rarely: a mediation an envoy does
 /// not handle) parsed and sent as its redacted tombstone.
 fn stored_or_redacted(picked: Pulled<&String>) -> StoreResult<String> {
@@ -268,6 +266,9 @@ fn stored_or_redacted(picked: Pulled<&String>) -> StoreResult<String> {
     }
 }
 
+/// The station a refused op is queued under: the caller's own, so staff of
+/// the envoy's station see it (a forged foreign station id must not put it
+/// in someone else's queue).
 fn rejection_station(caller: &Caller, op: &Op) -> Uuid {
     caller.station_id.unwrap_or(op.station_id)
 }
@@ -434,7 +435,7 @@ impl SqliteStore {
         let mut rev = rev.ok_or_else(|| corrupt("sync counter", "row missing"))?;
         let start_rev = rev;
 
-        let (results, w, stored) = decide_batch(batch, Some(hashes), stored, prior, &mut rev)?;
+        let (results, w, stored) = decide_batch(batch, hashes, stored, prior, &mut rev)?;
 
         write_review_queue!(tx.conn(), batch, &w);
         if let Some(e) = audit {
@@ -491,10 +492,9 @@ impl PgStore {
         let mut tx = self.pool.begin().await?;
         // A write first: takes PostgreSQL's row lock before anything is
         // read, so the reads below are current.
-        let mut rev = sqlx::query("UPDATE sync_counter SET rev = rev WHERE id = 1 RETURNING rev")
-            .fetch_one(&mut *tx)
-            .await?
-            .try_get::<i64, _>("rev")? as u64;
+        let counter = sqlx::query("UPDATE sync_counter SET rev = rev WHERE id = 1 RETURNING rev").fetch_one(&mut *tx);
+        let (counter, hashes) = tokio::join!(biased; counter, async { content_hashes(batch) });
+        let mut rev = counter?.try_get::<i64, _>("rev")? as u64;
         if !batch.ops.is_empty() {
             let op_ids = batch.ops.iter().map(|op| op.op_id);
             for json in
@@ -513,7 +513,7 @@ impl PgStore {
         }
         let start_rev = rev;
 
-        let (results, w, stored) = decide_batch(batch, None, stored, prior, &mut rev)?;
+        let (results, w, stored) = decide_batch(batch, hashes, stored, prior, &mut rev)?;
 
         write_review_queue!(&mut *tx, batch, &w);
         let rows = record_rows(&w, &stored)?;
@@ -562,7 +562,7 @@ impl PgStore {
 }
 
 macro_rules! sync_store {
-    ($store:ident, $row:ty) => {
+    ($store:ident, $row:ty, $binds:expr) => {
         impl $store {
             fn conflict_row(row: &$row) -> StoreResult<ConflictRow> {
                 Ok(ConflictRow {
@@ -678,6 +678,14 @@ macro_rules! sync_store {
                     .fetch_optional(&self.pool)
                     .await?;
                 row.map(|r| from_json("record", r.try_get::<&str, _>("state")?)).transpose()
+            }
+
+            async fn records(&self, ids: &[Uuid]) -> StoreResult<Vec<RecordState>> {
+                if ids.is_empty() {
+                    return Ok(Vec::new());
+                }
+                let found = json_by_ids!(&self.pool, $binds, "SELECT state AS json FROM records WHERE id IN", ids.iter().copied());
+                found.iter().map(|json| from_json("record", json)).collect()
             }
 
             async fn records_of_kind(&self, station_id: Uuid, kind: RecordKind, limit: u32) -> StoreResult<Vec<RecordState>> {
@@ -810,5 +818,5 @@ macro_rules! sync_store {
     };
 }
 
-sync_store!(SqliteStore, sqlx::sqlite::SqliteRow);
-sync_store!(PgStore, sqlx::postgres::PgRow);
+sync_store!(SqliteStore, sqlx::sqlite::SqliteRow, Binds::Anonymous);
+sync_store!(PgStore, sqlx::postgres::PgRow, Binds::JsonArray);

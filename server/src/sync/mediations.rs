@@ -10,6 +10,7 @@ use crate::{
     error::{ApiError, ApiResult},
     AppState,
 };
+use std::collections::HashMap;
 use uuid::Uuid;
 use yinling_app::{
     model::{AgreementDoc, MediationRow, StationMediations},
@@ -39,20 +40,30 @@ pub async fn list(
     authorize(who, Action::ViewMediations, Some(&id))?;
     let station = state.store.station(&id).await?.ok_or_else(ApiError::not_found)?;
     let station_uuid = Uuid::parse_str(&id).map_err(|_| ApiError::not_found())?;
+    let mediations: Vec<RecordState> = state
+        .store
+        .records_of_kind(station_uuid, RecordKind::Mediation, LIST_LIMIT)
+        .await?
+        .into_iter()
+        .filter(|m| !m.deleted)
+        .collect();
+    // Their cases' titles, in one read.
+    let case_ids: Vec<Uuid> =
+        mediations.iter().filter_map(|m| m.str_value("case_id").and_then(|c| Uuid::parse_str(c).ok())).collect();
+    let titles: HashMap<String, String> = state
+        .store
+        .records(&case_ids)
+        .await?
+        .into_iter()
+        .map(|c| (c.id.to_string(), c.str_value("title").unwrap_or_default().to_string()))
+        .collect();
     let mut rows = Vec::new();
-    for m in state.store.records_of_kind(station_uuid, RecordKind::Mediation, LIST_LIMIT).await? {
-        if m.deleted {
-            continue;
-        }
-        let case = match m.str_value("case_id").and_then(|c| Uuid::parse_str(c).ok()) {
-            Some(case_id) => state.store.record(case_id).await?,
-            None => None,
-        };
+    for m in mediations {
         let status = m.str_value("status").unwrap_or(schema::mediation_status::MEDIATING);
         let doc = agreement_of(&m, String::new(), &station_time);
         rows.push(MediationRow {
             id: m.id.to_string(),
-            case_title: case.as_ref().and_then(|c| c.str_value("title")).unwrap_or_default().to_string(),
+            case_title: m.str_value("case_id").and_then(|c| titles.get(c)).cloned().unwrap_or_default(),
             status: schema::choice(RecordKind::Mediation, "status", status).map_or(status, |c| c.zh).to_string(),
             parties: doc.parties.iter().map(|p| p.name.as_str()).collect::<Vec<_>>().join("、"),
             updated: updated(&m),
