@@ -2,13 +2,15 @@
 // gets its own cache of the app shell and the page can offer the update.
 //
 // - Field pages (/field/*) are network-first; with no network, any field URL
-//   is answered with the cached field shell (it is route-independent and
-//   draws the route itself after hydration).
-// - The shell's assets are precached per build and served from the cache when
-//   the network fails; online they are revalidated so HTML and wasm match.
-//   They include the pages split out of the main wasm (`cargo leptos build
-//   --split`): one chunk per lazily loaded page and the loader script, which
-//   the server lists here, so those pages open offline as well.
+//   is answered with the cached field shell (it is route-independent: the
+//   field app draws the route itself once its bundle runs).
+// - The field app's assets are precached per build and served from the cache
+//   when the network fails; online they are revalidated so HTML and wasm
+//   match. They are its own bundle (/envoy/pkg: its JS, wasm, the chunk of
+//   every page split out of it and the loader script), which the server lists
+//   here, so every field page opens offline. The site's bundle (residents',
+//   staff and county pages, which need the network anyway) is not
+//   downloaded onto an envoy's phone.
 // - Nothing under /api/ is ever cached: those answers belong to a signed-in user.
 // - A new version waits until the user taps "有新版本，点此更新".
 
@@ -16,8 +18,6 @@ const VERSION = "__YINLING_BUILD_ID__";
 const CACHE = "yinling-shell-" + VERSION;
 const SHELL_URL = "/field";
 const ASSETS = [
-  "/pkg/yinling.js",
-  "/pkg/yinling.wasm",
   "/pkg/yinling.css",
   "/pwa.js",
   "/manifest.webmanifest",
@@ -25,7 +25,7 @@ const ASSETS = [
   "/icons/icon-512.png",
   "/icons/icon-maskable-192.png",
   "/icons/icon-maskable-512.png",
-  ...[/*__YINLING_SPLIT_ASSETS__*/],
+  ...[/*__YINLING_FIELD_ASSETS__*/],
 ];
 const ASSET_TIMEOUT_MS = 5000;
 

@@ -9,6 +9,7 @@ pub mod booking;
 pub mod components;
 pub mod error;
 pub mod field;
+pub mod field_app;
 pub mod i18n;
 pub mod model;
 pub mod pages;
@@ -20,17 +21,13 @@ pub use yinling_protocol as protocol;
 use components::connection::provide_connection;
 use leptos::prelude::*;
 use leptos_router::{
-    components::{ParentRoute, Route, Router, Routes},
+    components::{Route, Router, Routes},
     path, Lazy, LazyRoute, SsrMode,
 };
 use pages::{
     book::BookPage,
     booking::{BookingPage, LookupPage, ReschedulePage},
     county::CountyPage,
-    field::{FieldCase, FieldHome, FieldNewCase, FieldShell},
-    field_mediation::FieldMediation,
-    field_points::FieldPoints,
-    field_visit::FieldVisit,
     landing::Landing,
     login::LoginPage,
     not_found::NotFound,
@@ -49,8 +46,10 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
     provide_request_nonce();
     let prefs = Prefs::from_cookies();
     let lang = prefs.lang.get_untracked();
-    // Residents' pages hydrate on first interaction (see `booking::lazy`).
+    // Residents' pages hydrate on first interaction (see `booking::lazy`);
+    // the field app's pages load the field app's own bundle.
     let lazy = booking::lazy::lazy_hydration();
+    let field = field_app::is_field_request();
     view! {
         <!DOCTYPE html>
         <html lang=lang.code()>
@@ -66,7 +65,9 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <title>"银龄解忧"</title>
                 <script src="/pwa.js" defer></script>
                 <AutoReload options=options.clone()/>
-                {if lazy {
+                {if field {
+                    view! { <field_app::FieldScripts/> }.into_any()
+                } else if lazy {
                     view! { <booking::lazy::HydrateOnInteraction options/> }.into_any()
                 } else {
                     view! { <HydrationScripts options/> }.into_any()
@@ -95,8 +96,8 @@ pub struct CspNonce(pub String);
 /// A page whose code is split out of the main WebAssembly (`cargo leptos
 /// build --split`) and fetched the first time it is drawn in the browser. On
 /// the server it renders as usual (and asks the page to preload its chunk).
-/// Only the field app's home stays in the main module: it is what an envoy's
-/// phone loads first. The service worker caches every chunk with the shell.
+/// (The field app is a bundle of its own, with its own split pages: see
+/// `field_app`.) The service worker caches every chunk with the shell.
 ///
 /// The split point is `wasm_split` with `fallible` (what `#[lazy_route]`
 /// does, but a chunk that cannot be fetched — the network gone on a phone's
@@ -113,7 +114,7 @@ macro_rules! lazy_page {
         #[derive(Debug)]
         struct $route;
 
-        #[cfg(feature = "split")]
+        #[cfg(all(feature = "split", feature = "hydrate"))]
         #[allow(non_snake_case)]
         mod $chunk {
             use super::*;
@@ -130,11 +131,13 @@ macro_rules! lazy_page {
             }
 
             async fn view(_this: Self) -> AnyView {
-                #[cfg(feature = "split")]
+                #[cfg(all(feature = "split", feature = "hydrate"))]
                 {
-                    $chunk::page().await.unwrap_or_else(|_| pages::not_loaded::PageNotLoaded().into_any())
+                    $chunk::page()
+                        .await
+                        .unwrap_or_else(|_| view! { <pages::not_loaded::PageNotLoaded home="/"/> }.into_any())
                 }
-                #[cfg(not(feature = "split"))]
+                #[cfg(not(all(feature = "split", feature = "hydrate")))]
                 {
                     #[cfg(feature = "ssr")]
                     leptos::prefetch_lazy_fn_on_server(stringify!($chunk));
@@ -143,7 +146,7 @@ macro_rules! lazy_page {
             }
 
             async fn preload() {
-                #[cfg(feature = "split")]
+                #[cfg(all(feature = "split", feature = "hydrate"))]
                 let _ = $chunk::preload().await;
             }
         }
@@ -165,52 +168,52 @@ lazy_page!(StationBookingRoute => StationBookingPage, page_station_booking);
 lazy_page!(StationSlotsRoute => StationSlotsPage, page_station_slots);
 lazy_page!(StationMediationsRoute => StationMediationsPage, page_station_mediations);
 lazy_page!(StationAgreementRoute => StationAgreementPage, page_station_agreement);
-// The field app's own pages: its home (today's work and the sync line) is
-// in the main module; the rest come as chunks, precached by the service
-// worker with the shell, so they open offline too.
-lazy_page!(FieldCaseRoute => FieldCase, page_field_case);
-lazy_page!(FieldNewCaseRoute => FieldNewCase, page_field_new_case);
-lazy_page!(FieldMediationRoute => FieldMediation, page_field_mediation);
-lazy_page!(FieldPointsRoute => FieldPoints, page_field_points);
-lazy_page!(FieldVisitRoute => FieldVisit, page_field_visit);
+/// The site's routes, with `$field` routes added by the server (see `App`).
+macro_rules! app_routes {
+    ($($field:tt)*) => {
+        view! {
+            <Router>
+                <Routes fallback=NotFound>
+                    <Route path=path!("/") view={Lazy::<LandingRoute>::new()}/>
+                    <Route path=path!("/login") view={Lazy::<LoginRoute>::new()}/>
+                    <Route path=path!("/station") view={Lazy::<StationRoute>::new()}/>
+                    <Route path=path!("/station/sync") view={Lazy::<SyncQueueRoute>::new()}/>
+                    <Route path=path!("/county") view={Lazy::<CountyRoute>::new()}/>
+                    // Residents' bookings: rendered whole on the server (Async), so
+                    // they read and post without JavaScript.
+                    <Route path=path!("/stations") view={Lazy::<StationsPublicRoute>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("/stations/:id/book") view={Lazy::<BookRoute>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("/booking") view={Lazy::<LookupRoute>::new()}/>
+                    <Route path=path!("/b/:token") view={Lazy::<BookingRoute>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("/b/:token/reschedule") view={Lazy::<RescheduleRoute>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("/station/bookings") view={Lazy::<StationBookingsRoute>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("/station/bookings/:id") view={Lazy::<StationBookingRoute>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("/station/slots") view={Lazy::<StationSlotsRoute>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("/station/mediations") view={Lazy::<StationMediationsRoute>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("/station/mediations/:id") view={Lazy::<StationAgreementRoute>::new()} ssr=SsrMode::Async/>
+                    $($field)*
+                </Routes>
+            </Router>
+        }
+    };
+}
 
 #[component]
 pub fn App() -> impl IntoView {
     let prefs = Prefs::from_cookies();
     provide_context(prefs);
     provide_connection();
-    view! {
-        <Router>
-            <Routes fallback=NotFound>
-                <Route path=path!("/") view={Lazy::<LandingRoute>::new()}/>
-                <Route path=path!("/login") view={Lazy::<LoginRoute>::new()}/>
-                <Route path=path!("/station") view={Lazy::<StationRoute>::new()}/>
-                <Route path=path!("/station/sync") view={Lazy::<SyncQueueRoute>::new()}/>
-                <Route path=path!("/county") view={Lazy::<CountyRoute>::new()}/>
-                // Residents' bookings: rendered whole on the server (Async), so
-                // they read and post without JavaScript.
-                <Route path=path!("/stations") view={Lazy::<StationsPublicRoute>::new()} ssr=SsrMode::Async/>
-                <Route path=path!("/stations/:id/book") view={Lazy::<BookRoute>::new()} ssr=SsrMode::Async/>
-                <Route path=path!("/booking") view={Lazy::<LookupRoute>::new()}/>
-                <Route path=path!("/b/:token") view={Lazy::<BookingRoute>::new()} ssr=SsrMode::Async/>
-                <Route path=path!("/b/:token/reschedule") view={Lazy::<RescheduleRoute>::new()} ssr=SsrMode::Async/>
-                <Route path=path!("/station/bookings") view={Lazy::<StationBookingsRoute>::new()} ssr=SsrMode::Async/>
-                <Route path=path!("/station/bookings/:id") view={Lazy::<StationBookingRoute>::new()} ssr=SsrMode::Async/>
-                <Route path=path!("/station/slots") view={Lazy::<StationSlotsRoute>::new()} ssr=SsrMode::Async/>
-                <Route path=path!("/station/mediations") view={Lazy::<StationMediationsRoute>::new()} ssr=SsrMode::Async/>
-                <Route path=path!("/station/mediations/:id") view={Lazy::<StationAgreementRoute>::new()} ssr=SsrMode::Async/>
-                <ParentRoute path=path!("/field") view=FieldShell>
-                    <Route path=path!("") view=FieldHome/>
-                    <Route path=path!("cases/new") view={Lazy::<FieldNewCaseRoute>::new()}/>
-                    <Route path=path!("cases/:id") view={Lazy::<FieldCaseRoute>::new()}/>
-                    <Route path=path!("cases/:id/mediation") view={Lazy::<FieldMediationRoute>::new()}/>
-                    <Route path=path!("points") view={Lazy::<FieldPointsRoute>::new()}/>
-                    <Route path=path!("visits/new") view={Lazy::<FieldVisitRoute>::new()}/>
-                    <Route path=path!("*rest") view=FieldHome/>
-                </ParentRoute>
-            </Routes>
-        </Router>
-    }
+    // The field app (/field/*) is a bundle of its own, drawn in the browser
+    // (`field_app`): the server renders its shell for every field URL, and
+    // the site's bundle carries no field routes.
+    #[cfg(feature = "ssr")]
+    let routes = app_routes! {
+        <Route path=path!("/field") view=pages::field::FieldShell/>
+        <Route path=path!("/field/*rest") view=pages::field::FieldShell/>
+    };
+    #[cfg(not(feature = "ssr"))]
+    let routes = app_routes! {};
+    routes
 }
 
 /// The browser's entry point, exported by `app/web` (yinling-web) with

@@ -59,13 +59,13 @@ pub fn read_cookie(name: &str) -> Option<String> {
             .filter_map(|v| v.to_str().ok())
             .find_map(|h| parse_cookie(h, name))
     }
-    #[cfg(all(feature = "hydrate", not(feature = "ssr")))]
+    #[cfg(all(feature = "browser", not(feature = "ssr")))]
     {
         use wasm_bindgen::JsCast;
         let doc = web_sys::window()?.document()?.dyn_into::<web_sys::HtmlDocument>().ok()?;
         parse_cookie(&doc.cookie().ok()?, name)
     }
-    #[cfg(not(any(feature = "ssr", feature = "hydrate")))]
+    #[cfg(not(any(feature = "ssr", feature = "browser")))]
     {
         let _ = (name, parse_cookie as fn(&str, &str) -> Option<String>);
         None
@@ -74,7 +74,7 @@ pub fn read_cookie(name: &str) -> Option<String> {
 
 /// Remember a preference for a year (browser only; a no-op on the server).
 pub fn write_cookie(name: &str, value: &str) {
-    #[cfg(feature = "hydrate")]
+    #[cfg(feature = "browser")]
     {
         use wasm_bindgen::JsCast;
         if let Some(doc) =
@@ -83,7 +83,7 @@ pub fn write_cookie(name: &str, value: &str) {
             let _ = doc.set_cookie(&format!("{name}={value}; Path=/; Max-Age=31536000; SameSite=Strict"));
         }
     }
-    #[cfg(not(feature = "hydrate"))]
+    #[cfg(not(feature = "browser"))]
     let _ = (name, value);
 }
 

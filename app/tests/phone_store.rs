@@ -3,7 +3,7 @@
 //! database is closed and reopened, push and pull results are kept the way
 //! the sync protocol needs, and every older schema upgrades with its drafts
 //! and unsynced records intact.
-#![cfg(all(target_arch = "wasm32", feature = "hydrate"))]
+#![cfg(all(target_arch = "wasm32", feature = "browser"))]
 
 use serde_json::json;
 use std::collections::BTreeMap;

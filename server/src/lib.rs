@@ -33,7 +33,7 @@ pub struct AppState {
     pub build_id: Arc<str>,
     /// The lazily loaded parts of the app (wasm chunks and their loader) the
     /// service worker caches with the shell, as a JSON array of paths.
-    pub split_assets: Arc<str>,
+    pub field_assets: Arc<str>,
     /// Pull pages read ahead for the devices that are pulling.
     pub pull_ahead: Arc<sync::pull::ReadAhead>,
 }
@@ -55,7 +55,7 @@ pub async fn prepare(config: Config) -> anyhow::Result<AppState> {
     }
     let leptos = leptos_options(&config);
     let build_id = config.build_id.clone().unwrap_or_else(|| http::pwa::build_id(&config.site_root)).into();
-    let split_assets = http::pwa::split_assets(&config.site_root).into();
+    let field_assets = http::pwa::field_assets(&config.site_root).into();
     Ok(AppState {
         config: Arc::new(config),
         store,
@@ -63,7 +63,7 @@ pub async fn prepare(config: Config) -> anyhow::Result<AppState> {
         booking_limits: Arc::default(),
         leptos,
         build_id,
-        split_assets,
+        field_assets,
         pull_ahead: Arc::default(),
     })
 }

@@ -1,5 +1,5 @@
-// Foundation, in a real browser: sign in, the page hydrates, and the field
-// app still opens — deep links included — with the server gone.
+// Foundation, in a real browser: sign in, the field app starts, and it
+// still opens — deep links included — with the server gone.
 import { test, after, before } from "node:test";
 import assert from "node:assert/strict";
 import { ENVOY, STAFF, launchBrowser, login, startServer, step, waitForServiceWorker } from "./harness.mjs";
@@ -8,7 +8,7 @@ let browser;
 before(async () => { browser = await launchBrowser(); });
 after(async () => { await browser?.close(); });
 
-test("an envoy signs in, the page hydrates, and the field app works offline", { timeout: 180_000 }, async () => {
+test("an envoy signs in, the field app starts, and it works offline", { timeout: 180_000 }, async () => {
   const server = await startServer();
   try {
     const context = await browser.newContext({ viewport: { width: 360, height: 740 } });
@@ -18,7 +18,7 @@ test("an envoy signs in, the page hydrates, and the field app works offline", { 
     assert.match(await page.locator("#field-hello").innerText(), /您好/);
     assert.equal(await page.locator(".conn").getAttribute("data-conn"), "online");
 
-    // Hydrated: the 长辈模式 switch works in place, without a page load.
+    // Running: the 长辈模式 switch works in place, without a page load.
     await page.evaluate(() => { window.__sameDocument = true; });
     await page.click("#elder-switch");
     await page.locator(".app.elder").waitFor();
@@ -26,28 +26,41 @@ test("an envoy signs in, the page hydrates, and the field app works offline", { 
     const fontSize = await page.locator(".app").evaluate((el) => parseFloat(getComputedStyle(el).fontSize));
     assert.ok(fontSize >= 22, `长辈模式 text is ${fontSize}px`);
 
-    // The field home is drawn by the main wasm: no page split out of it
-    // (`cargo leptos build --split`) was fetched. The only split-out code
-    // fetched is the sync round (with shared chunks it needs), which starts
-    // once the home is up.
+    // The field app is a bundle of its own (/envoy/pkg): its home is drawn
+    // by its main wasm, and no page split out of it (`cargo leptos build
+    // --split`) was fetched; the only split-out code fetched is the sync
+    // round (with shared chunks it needs), which starts once the home is up.
+    // The site's bundle (residents', staff and county pages) never comes.
     const wasmFetched = await page.evaluate(() =>
       performance.getEntriesByType("resource").map((e) => new URL(e.name).pathname).filter((p) => p.endsWith(".wasm"))
     );
-    assert.equal(wasmFetched[0], "/pkg/yinling.wasm", `main wasm first: ${wasmFetched.join(" ")}`);
-    const splitEntries = wasmFetched.filter((p) => p.startsWith("/pkg/split_"));
-    assert.ok(splitEntries.every((p) => p.startsWith("/pkg/split_sync_round")), `no page's chunk was fetched for the home: ${splitEntries.join(" ")}`);
+    assert.equal(wasmFetched[0], "/envoy/pkg/envoy.wasm", `field app's wasm first: ${wasmFetched.join(" ")}`);
+    assert.ok(wasmFetched.every((p) => p.startsWith("/envoy/pkg/")), `only the field app's code: ${wasmFetched.join(" ")}`);
+    const splitEntries = wasmFetched.filter((p) => p.startsWith("/envoy/pkg/split_"));
+    assert.ok(splitEntries.every((p) => p.startsWith("/envoy/pkg/split_sync_round")), `no page's chunk was fetched for the home: ${splitEntries.join(" ")}`);
+
+    step("going to a page and back inside the app");
+    await page.click("#my-points");
+    await page.locator("#points-total").waitFor();
+    assert.equal(new URL(page.url()).pathname, "/field/points");
+    await page.goBack();
+    await page.locator("#field-hello").waitFor();
+    assert.equal(new URL(page.url()).pathname, "/field");
+    assert.equal(await page.evaluate(() => window.__sameDocument), true, "no page load: the field app went there and back itself");
 
     step("waiting for the service worker");
     await waitForServiceWorker(page);
-    // ...which cached the split-out pages' chunks and their loader with the shell.
+    // ...which cached the field app's bundle, its split-out pages' chunks and
+    // their loader with the shell, and none of the site's bundle.
     const cached = await page.evaluate(async () => {
       const keys = await caches.keys();
       const cache = await caches.open(keys.find((k) => k.startsWith("yinling-shell-")));
       return (await cache.keys()).map((r) => new URL(r.url).pathname);
     });
-    assert.ok(cached.includes("/pkg/yinling.wasm"), "main wasm cached");
-    assert.ok(cached.some((p) => p.startsWith("/pkg/__wasm_split") && p.endsWith(".js")), "split loader cached");
+    assert.ok(cached.includes("/envoy/pkg/envoy.wasm"), "field app's wasm cached");
+    assert.ok(cached.some((p) => p.startsWith("/envoy/pkg/__wasm_split") && p.endsWith(".js")), "split loader cached");
     assert.ok(cached.filter((p) => p.endsWith(".wasm")).length > 10, `split chunks cached: ${cached.join(" ")}`);
+    assert.ok(!cached.some((p) => p.startsWith("/pkg/") && p.endsWith(".wasm")), `the site's bundle is not cached: ${cached.join(" ")}`);
     step("opening a deep link online");
     const caseId = "0193a1b2-7c3d-7000-8000-00000000abcd";
     await page.goto(`${server.url}/field/cases/${caseId}`);

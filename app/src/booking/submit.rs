@@ -3,12 +3,12 @@
 //! button shows that it is working. Without JavaScript the same forms post
 //! normally and the server redirects (see the server's `http::bookings`).
 
-#[cfg(feature = "hydrate")]
+#[cfg(feature = "browser")]
 use crate::error::AppError;
 
 /// Post `form` (urlencoded, its CSRF field included) to its `action`, asking
 /// for JSON. Ok is the JSON body of a 2xx answer.
-#[cfg(feature = "hydrate")]
+#[cfg(feature = "browser")]
 pub async fn post_form(form: &web_sys::HtmlFormElement) -> Result<serde_json::Value, AppError> {
     let data = web_sys::FormData::new_with_form(form).map_err(|_| AppError::network())?;
     let params = web_sys::UrlSearchParams::new_with_str_sequence_sequence(&data).map_err(|_| AppError::network())?;
@@ -31,7 +31,7 @@ pub async fn post_form(form: &web_sys::HtmlFormElement) -> Result<serde_json::Va
 }
 
 /// Go to `url` with a full page load (the server renders it fresh).
-#[cfg(feature = "hydrate")]
+#[cfg(feature = "browser")]
 pub fn go(url: &str) {
     if let Some(w) = web_sys::window() {
         let _ = w.location().assign(url);

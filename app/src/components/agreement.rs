@@ -60,7 +60,7 @@ pub fn AgreementSheet(doc: AgreementDoc) -> impl IntoView {
                 </div>
             })}
             <button type="button" class="btn no-print" id="print-agreement" on:click=move |_| {
-                #[cfg(feature = "hydrate")]
+                #[cfg(feature = "browser")]
                 if let Some(w) = web_sys::window() { let _ = w.print(); }
             }>"打印协议书"</button>
         </section>

@@ -20,12 +20,12 @@ pub struct Connection(pub RwSignal<Conn>);
 pub fn provide_connection() -> Connection {
     let c = Connection(RwSignal::new(Conn::Checking));
     provide_context(c);
-    #[cfg(feature = "hydrate")]
+    #[cfg(feature = "browser")]
     PENDING.with(|p| p.set(Some(c.0)));
     c
 }
 
-#[cfg(feature = "hydrate")]
+#[cfg(feature = "browser")]
 thread_local! {
     static PENDING: std::cell::Cell<Option<RwSignal<Conn>>> = const { std::cell::Cell::new(None) };
 }
@@ -34,7 +34,7 @@ thread_local! {
 /// earlier: a page split out of the main wasm hydrates only after its chunk
 /// has arrived, and a state change before that would leave the server's text
 /// ("正在检查网络…") in place, since hydration adopts text nodes as they are.
-#[cfg(feature = "hydrate")]
+#[cfg(feature = "browser")]
 pub fn start_monitor() {
     if let Some(state) = PENDING.with(|p| p.take()) {
         monitor(state);
@@ -66,7 +66,7 @@ pub fn ConnectionBadge() -> impl IntoView {
     }
 }
 
-#[cfg(feature = "hydrate")]
+#[cfg(feature = "browser")]
 fn monitor(state: RwSignal<Conn>) {
     use wasm_bindgen::{closure::Closure, JsCast};
     let check = move || {
@@ -87,7 +87,7 @@ fn monitor(state: RwSignal<Conn>) {
 }
 
 /// True when the server answered its health check within 4 seconds.
-#[cfg(feature = "hydrate")]
+#[cfg(feature = "browser")]
 pub async fn probe() -> bool {
     if !web_sys::window().map(|w| w.navigator().on_line()).unwrap_or(false) {
         return false;

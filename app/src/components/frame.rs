@@ -74,7 +74,7 @@ fn LogoutForm() -> impl IntoView {
         if d.status.get_untracked().waiting > 0 && !confirm.get_untracked() {
             confirm.set(true);
         } else {
-            #[cfg(feature = "hydrate")]
+            #[cfg(feature = "browser")]
             {
                 use wasm_bindgen::JsCast;
                 let form = ev.target().and_then(|t| t.dyn_into::<web_sys::HtmlFormElement>().ok());

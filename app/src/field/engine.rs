@@ -392,7 +392,7 @@ pub async fn wipe_local() {
 /// `ylBenchSaveVisits` by `app/web` only. Split out of the main wasm (only
 /// the benchmark calls it), so the save path it drives stays with the pages
 /// that save rather than in the first load.
-#[cfg_attr(feature = "split", leptos::lazy)]
+#[cfg_attr(all(feature = "split", feature = "csr"), leptos::lazy)]
 pub async fn bench_save_visits(n: u32) -> Vec<f64> {
     let mut times = Vec::with_capacity(n as usize);
     let perf = web_sys::window().and_then(|w| w.performance());

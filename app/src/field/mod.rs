@@ -4,17 +4,17 @@
 //! IndexedDB or the network themselves. On the server these return nothing
 //! (the field app's content is drawn only in the browser).
 
-#[cfg(feature = "hydrate")]
+#[cfg(feature = "browser")]
 pub mod engine;
-#[cfg(feature = "hydrate")]
+#[cfg(feature = "browser")]
 pub mod local;
-#[cfg(feature = "hydrate")]
+#[cfg(feature = "browser")]
 pub mod photo;
-#[cfg(feature = "hydrate")]
+#[cfg(feature = "browser")]
 mod reference;
-#[cfg(feature = "hydrate")]
+#[cfg(feature = "browser")]
 pub mod store;
-#[cfg(feature = "hydrate")]
+#[cfg(feature = "browser")]
 mod sync_round;
 
 use leptos::prelude::*;
@@ -72,7 +72,7 @@ pub fn field_data() -> FieldData {
 /// For a form that needs the station's envoys or address book: fill them
 /// from the phone's cache if nothing fresher has arrived yet.
 pub fn use_reference_data() {
-    #[cfg(feature = "hydrate")]
+    #[cfg(feature = "browser")]
     {
         let station =
             crate::pages::field::current_me().and_then(|me| me.station_id).and_then(|id| Uuid::parse_str(&id).ok());
@@ -90,13 +90,13 @@ pub fn records(kind: RecordKind) -> Vec<RecordState> {
 /// The records of a kind that pass `keep`, without copying the others.
 pub fn records_where(kind: RecordKind, keep: impl Fn(&RecordState) -> bool) -> Vec<RecordState> {
     field_data().version.track();
-    #[cfg(feature = "hydrate")]
+    #[cfg(feature = "browser")]
     {
         engine::views()
             .map(|all| all.values().filter(|r| r.kind == kind && !r.deleted && keep(r)).cloned().collect())
             .unwrap_or_default()
     }
-    #[cfg(not(feature = "hydrate"))]
+    #[cfg(not(feature = "browser"))]
     {
         let _ = (kind, keep);
         Vec::new()
@@ -105,11 +105,11 @@ pub fn records_where(kind: RecordKind, keep: impl Fn(&RecordState) -> bool) -> V
 
 pub fn record(id: Uuid) -> Option<RecordState> {
     field_data().version.track();
-    #[cfg(feature = "hydrate")]
+    #[cfg(feature = "browser")]
     {
         engine::views().and_then(|all| all.get(&id).cloned())
     }
-    #[cfg(not(feature = "hydrate"))]
+    #[cfg(not(feature = "browser"))]
     {
         let _ = id;
         None
@@ -119,11 +119,11 @@ pub fn record(id: Uuid) -> Option<RecordState> {
 /// True while a local change to this record has not reached the server.
 pub fn is_waiting(id: Uuid) -> bool {
     field_data().version.track();
-    #[cfg(feature = "hydrate")]
+    #[cfg(feature = "browser")]
     {
         engine::with_state(|s| s.outbox.unsent_ops().any(|o| o.record_id == id)).unwrap_or(false)
     }
-    #[cfg(not(feature = "hydrate"))]
+    #[cfg(not(feature = "browser"))]
     {
         let _ = id;
         false
@@ -147,9 +147,9 @@ impl Change {
 }
 
 /// The bytes of a photo taken on the phone (a JPEG `Blob` in the browser).
-#[cfg(feature = "hydrate")]
+#[cfg(feature = "browser")]
 pub type PhotoBlob = web_sys::Blob;
-#[cfg(not(feature = "hydrate"))]
+#[cfg(not(feature = "browser"))]
 #[derive(Clone)]
 pub struct PhotoBlob;
 
@@ -157,11 +157,11 @@ pub struct PhotoBlob;
 /// bytes of photos they add) atomically, then try to sync. Returns the
 /// Chinese reason if nothing was saved.
 pub async fn save(changes: Vec<Change>, photos: Vec<(Uuid, PhotoBlob)>) -> Result<(), String> {
-    #[cfg(feature = "hydrate")]
+    #[cfg(feature = "browser")]
     {
         engine::save(changes, photos).await
     }
-    #[cfg(not(feature = "hydrate"))]
+    #[cfg(not(feature = "browser"))]
     {
         let _ = (changes, photos);
         Err(String::new())
@@ -170,11 +170,11 @@ pub async fn save(changes: Vec<Change>, photos: Vec<(Uuid, PhotoBlob)>) -> Resul
 
 /// Where to show a photo from (the phone's copy, else the server's).
 pub async fn photo_url(id: Uuid) -> String {
-    #[cfg(feature = "hydrate")]
+    #[cfg(feature = "browser")]
     {
         engine::photo_url(id).await
     }
-    #[cfg(not(feature = "hydrate"))]
+    #[cfg(not(feature = "browser"))]
     {
         format!("/api/v1/photos/{id}")
     }
@@ -202,11 +202,11 @@ pub fn save_and_tell(
 
 /// A fresh record id (UUIDv7) for a record others in the same save refer to.
 pub fn new_id() -> Uuid {
-    #[cfg(feature = "hydrate")]
+    #[cfg(feature = "browser")]
     {
         engine::new_record_id()
     }
-    #[cfg(not(feature = "hydrate"))]
+    #[cfg(not(feature = "browser"))]
     {
         Uuid::nil()
     }
@@ -226,7 +226,7 @@ pub async fn update(id: Uuid, changes: Vec<(&str, FieldValue)>) -> Result<(), St
 
 /// Start a sync now (the 立即同步 button). Offline, say why nothing happens.
 pub fn sync_now() {
-    #[cfg(feature = "hydrate")]
+    #[cfg(feature = "browser")]
     if engine::offline() {
         field_data().status.update(|s| s.error = Some(engine::text(crate::i18n::K::Offline)));
     } else {
@@ -236,9 +236,9 @@ pub fn sync_now() {
 
 /// Forget a refused record the envoy has read.
 pub fn dismiss(op_id: String) {
-    #[cfg(feature = "hydrate")]
+    #[cfg(feature = "browser")]
     leptos::task::spawn_local(engine::dismiss(op_id));
-    #[cfg(not(feature = "hydrate"))]
+    #[cfg(not(feature = "browser"))]
     let _ = op_id;
 }
 
@@ -285,11 +285,11 @@ pub fn keep_draft<F>(
 
 /// A form's unsaved input, kept on the phone as the envoy types.
 pub async fn load_draft(key: &str) -> Option<String> {
-    #[cfg(feature = "hydrate")]
+    #[cfg(feature = "browser")]
     {
         engine::load_draft(key).await
     }
-    #[cfg(not(feature = "hydrate"))]
+    #[cfg(not(feature = "browser"))]
     {
         let _ = key;
         None
@@ -298,36 +298,36 @@ pub async fn load_draft(key: &str) -> Option<String> {
 
 pub fn save_draft(key: impl Into<String>, text: String) {
     let key: String = key.into();
-    #[cfg(feature = "hydrate")]
+    #[cfg(feature = "browser")]
     leptos::task::spawn_local(async move { engine::save_draft(&key, Some(text)).await });
-    #[cfg(not(feature = "hydrate"))]
+    #[cfg(not(feature = "browser"))]
     let _ = (key, text);
 }
 
 pub fn clear_draft(key: impl Into<String>) {
     let key: String = key.into();
-    #[cfg(feature = "hydrate")]
+    #[cfg(feature = "browser")]
     leptos::task::spawn_local(async move { engine::save_draft(&key, None).await });
-    #[cfg(not(feature = "hydrate"))]
+    #[cfg(not(feature = "browser"))]
     let _ = key;
 }
 
 /// Keep the bytes of a photo taken for an unsaved form (`Some`), or forget
 /// them when the envoy takes it out again (`None`).
 pub fn draft_photo(id: Uuid, blob: Option<PhotoBlob>) {
-    #[cfg(feature = "hydrate")]
+    #[cfg(feature = "browser")]
     leptos::task::spawn_local(engine::draft_photo(id, blob));
-    #[cfg(not(feature = "hydrate"))]
+    #[cfg(not(feature = "browser"))]
     let _ = (id, blob);
 }
 
 /// The bytes of a photo kept on this phone (a draft's, on its return).
 pub async fn kept_photo(id: Uuid) -> Option<PhotoBlob> {
-    #[cfg(feature = "hydrate")]
+    #[cfg(feature = "browser")]
     {
         engine::kept_photo(id).await
     }
-    #[cfg(not(feature = "hydrate"))]
+    #[cfg(not(feature = "browser"))]
     {
         let _ = id;
         None
@@ -336,11 +336,11 @@ pub async fn kept_photo(id: Uuid) -> Option<PhotoBlob> {
 
 /// Milliseconds since the epoch, now (0 on the server).
 pub fn now_ms() -> i64 {
-    #[cfg(feature = "hydrate")]
+    #[cfg(feature = "browser")]
     {
         js_sys::Date::now() as i64
     }
-    #[cfg(not(feature = "hydrate"))]
+    #[cfg(not(feature = "browser"))]
     {
         0
     }
@@ -355,12 +355,12 @@ pub fn uuid_ms(id: Uuid) -> i64 {
 
 /// `11-22 09:05` in the phone's local time.
 pub fn when(ms: i64) -> String {
-    #[cfg(feature = "hydrate")]
+    #[cfg(feature = "browser")]
     {
         let d = js_sys::Date::new(&wasm_bindgen::JsValue::from_f64(ms as f64));
         format!("{:02}-{:02} {:02}:{:02}", d.get_month() + 1, d.get_date(), d.get_hours(), d.get_minutes())
     }
-    #[cfg(not(feature = "hydrate"))]
+    #[cfg(not(feature = "browser"))]
     {
         let _ = ms;
         String::new()
@@ -369,13 +369,13 @@ pub fn when(ms: i64) -> String {
 
 /// Local date `YYYY-MM-DD`, `days` from today.
 pub fn date_in(days: i64) -> String {
-    #[cfg(feature = "hydrate")]
+    #[cfg(feature = "browser")]
     {
         let d = js_sys::Date::new_0();
         d.set_date(d.get_date() + days as u32);
         format!("{:04}-{:02}-{:02}", d.get_full_year(), d.get_month() + 1, d.get_date())
     }
-    #[cfg(not(feature = "hydrate"))]
+    #[cfg(not(feature = "browser"))]
     {
         let _ = days;
         String::new()

@@ -36,7 +36,7 @@ thread_local! {
 /// new phone's first pull can take a while, and the visit form needs the
 /// address book) until it has arrived once.
 pub async fn sync_once(p: Rc<Phone>) -> bool {
-    #[cfg(feature = "split")]
+    #[cfg(all(feature = "split", feature = "csr"))]
     {
         // The round's code comes from its own chunk. If that cannot be
         // fetched (the network dropped on the very first visit, before the
@@ -50,14 +50,14 @@ pub async fn sync_once(p: Rc<Phone>) -> bool {
             }
         }
     }
-    #[cfg(not(feature = "split"))]
+    #[cfg(not(all(feature = "split", feature = "csr")))]
     round(p).await
 }
 
 /// The split point (`wasm_split`, as `#[leptos::lazy]` but `fallible`: a
 /// chunk that fails to load is an error here, where `#[lazy]` would panic
 /// and stop the whole app).
-#[cfg(feature = "split")]
+#[cfg(all(feature = "split", feature = "csr"))]
 #[leptos::wasm_split::wasm_split(
     sync_round,
     wasm_split_path = ::leptos::wasm_split,

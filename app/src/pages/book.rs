@@ -68,7 +68,7 @@ fn BookForm(p: SlotPicker) -> impl IntoView {
     let busy = RwSignal::new(false);
     let failure = RwSignal::new(None::<AppError>);
     let on_submit = move |ev: leptos::ev::SubmitEvent| {
-        #[cfg(feature = "hydrate")]
+        #[cfg(feature = "browser")]
         {
             use wasm_bindgen::JsCast;
             ev.prevent_default();
@@ -93,7 +93,7 @@ fn BookForm(p: SlotPicker) -> impl IntoView {
                 }
             });
         }
-        #[cfg(not(feature = "hydrate"))]
+        #[cfg(not(feature = "browser"))]
         let _ = ev;
     };
     let kinds = matter_kinds()

@@ -12,12 +12,12 @@ use crate::components::status::{said, StatusLine};
 use crate::{
     components::frame::Frame,
     field::field_data,
+    field_app::pages::FieldOutlet,
     i18n::K,
     model::Me,
     prefs::{tr, use_prefs},
 };
 use leptos::prelude::*;
-use leptos_router::{components::Outlet, hooks::use_params_map};
 use yinling_protocol::{schema, FieldValue, RecordKind, RecordState};
 
 #[derive(Clone, Debug, PartialEq)]
@@ -37,17 +37,18 @@ pub fn FieldShell() -> impl IntoView {
     let profile = RwSignal::new(Profile::Loading);
     provide_context(FieldProfile(profile));
     let data = crate::field::provide_field_data();
+    crate::field_app::nav::provide_nav();
     Effect::new(move |_| {
         if let Profile::Ready(me) = profile.get() {
-            #[cfg(feature = "hydrate")]
+            #[cfg(feature = "browser")]
             leptos::task::spawn_local(crate::field::engine::start(me, data));
-            #[cfg(not(feature = "hydrate"))]
+            #[cfg(not(feature = "browser"))]
             let _ = (me, data);
         }
     });
     Effect::new(move |_| {
         mounted.set(true);
-        #[cfg(feature = "hydrate")]
+        #[cfg(feature = "browser")]
         leptos::task::spawn_local(load_profile(profile));
     });
     let opening = move || view! { <p class="muted" id="field-opening">{tr(K::FieldOpening)}</p> };
@@ -61,7 +62,7 @@ pub fn FieldShell() -> impl IntoView {
                             <p class="error" role="alert">{tr(K::FieldNeedLogin)}</p>
                             <a class="btn btn-primary" href="/login">{tr(K::Login)}</a>
                         }.into_any(),
-                        Profile::Ready(_) => view! { <Outlet/> }.into_any(),
+                        Profile::Ready(_) => view! { <FieldOutlet/> }.into_any(),
                     }}
                 </Show>
             </div>
@@ -71,7 +72,7 @@ pub fn FieldShell() -> impl IntoView {
 
 /// Who is using this phone: asked from the server when it answers, else
 /// remembered from the last online visit.
-#[cfg(feature = "hydrate")]
+#[cfg(feature = "browser")]
 async fn load_profile(profile: RwSignal<Profile>) {
     use crate::field::local;
     const KEY: &str = "yl_me";
@@ -297,7 +298,7 @@ fn MyCases() -> impl IntoView {
 /// to the case (its own page, so the form's code loads only when used).
 #[component]
 pub fn FieldNewCase() -> impl IntoView {
-    let navigate = leptos_router::hooks::use_navigate();
+    let navigate = crate::field_app::nav::use_navigate();
     let title = RwSignal::new(String::new());
     let kind = RwSignal::new("livelihood".to_string());
     let message = said();
@@ -311,7 +312,7 @@ pub fn FieldNewCase() -> impl IntoView {
         let navigate = navigate.clone();
         leptos::task::spawn_local(async move {
             match crate::field::create(RecordKind::Case, fields).await {
-                Ok(id) => navigate(&format!("/field/cases/{id}"), Default::default()),
+                Ok(id) => navigate(&format!("/field/cases/{id}")),
                 Err(e) => message.set(Some((false, e))),
             }
         });
@@ -341,8 +342,8 @@ pub fn FieldNewCase() -> impl IntoView {
 #[component]
 pub fn FieldCase() -> impl IntoView {
     crate::field::use_reference_data();
-    let params = use_params_map();
-    let id = move || params.with(|p| p.get("id").and_then(|s| uuid::Uuid::parse_str(&s).ok()));
+    let route = crate::field_app::nav::use_route();
+    let id = move || route.with(|r| r.case_id());
     view! {
         <p class="mono small" id="case-id">{move || id().map(|i| i.to_string()).unwrap_or_default()}</p>
         {move || match id().and_then(crate::field::record) {

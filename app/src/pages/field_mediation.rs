@@ -20,7 +20,6 @@ use crate::components::status::{said, StatusLine};
 use crate::field::{self, Change};
 use crate::model::{AgreementDoc, AgreementParty, AgreementSignature};
 use leptos::prelude::*;
-use leptos_router::hooks::use_params_map;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use uuid::Uuid;
@@ -235,8 +234,8 @@ fn my_name() -> String {
 #[component]
 pub fn FieldMediation() -> impl IntoView {
     crate::field::use_reference_data();
-    let params = use_params_map();
-    let case_id = move || params.with(|p| p.get("id").and_then(|s| Uuid::parse_str(&s).ok()));
+    let route = crate::field_app::nav::use_route();
+    let case_id = move || route.with(|r| r.case_id());
     // Re-draw only when the case appears or goes, not on every save.
     let case_here = Memo::new(move |_| case_id().and_then(field::record).map(|c| c.id));
     view! {
@@ -526,7 +525,7 @@ fn Signatures(form: RwSignal<Form>) -> impl IntoView {
 }
 
 /// Where a pointer is in the pad's own coordinates.
-#[cfg(feature = "hydrate")]
+#[cfg(feature = "browser")]
 fn pad_point(ev: &leptos::ev::PointerEvent) -> Option<(i64, i64)> {
     use wasm_bindgen::JsCast;
     let el = ev.current_target()?.dyn_into::<web_sys::Element>().ok()?;
@@ -539,7 +538,7 @@ fn pad_point(ev: &leptos::ev::PointerEvent) -> Option<(i64, i64)> {
     Some((x.clamp(0.0, PAD_W) as i64, y.clamp(0.0, PAD_H) as i64))
 }
 
-#[cfg(not(feature = "hydrate"))]
+#[cfg(not(feature = "browser"))]
 fn pad_point(_: &leptos::ev::PointerEvent) -> Option<(i64, i64)> {
     None
 }
@@ -693,7 +692,7 @@ fn held_at(date: &str) -> i64 {
     if date == field::date_in(0) || date.is_empty() {
         return field::now_ms();
     }
-    #[cfg(feature = "hydrate")]
+    #[cfg(feature = "browser")]
     {
         let d = js_sys::Date::new(&wasm_bindgen::JsValue::from_str(&format!("{date}T12:00:00")));
         let ms = d.get_time();

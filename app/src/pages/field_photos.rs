@@ -35,11 +35,11 @@ struct DraftPhoto {
 }
 
 fn object_url(blob: &PhotoBlob) -> String {
-    #[cfg(feature = "hydrate")]
+    #[cfg(feature = "browser")]
     {
         web_sys::Url::create_object_url_with_blob(blob).unwrap_or_default()
     }
-    #[cfg(not(feature = "hydrate"))]
+    #[cfg(not(feature = "browser"))]
     {
         let _ = blob;
         String::new()
@@ -118,7 +118,7 @@ pub fn PhotoPicker(
     let busy = RwSignal::new(false);
     let error = RwSignal::new(None::<String>);
     let picked = move |ev: leptos::ev::Event| {
-        #[cfg(feature = "hydrate")]
+        #[cfg(feature = "browser")]
         {
             use wasm_bindgen::JsCast;
             let Some(input) = ev.target().and_then(|t| t.dyn_into::<web_sys::HtmlInputElement>().ok()) else { return };
@@ -144,7 +144,7 @@ pub fn PhotoPicker(
                 busy.set(false);
             });
         }
-        #[cfg(not(feature = "hydrate"))]
+        #[cfg(not(feature = "browser"))]
         let _ = ev;
     };
     view! {

@@ -297,11 +297,11 @@ pub fn FieldVisit() -> impl IntoView {
 }
 
 fn js_now() -> i64 {
-    #[cfg(feature = "hydrate")]
+    #[cfg(feature = "browser")]
     {
         js_sys::Date::now() as i64
     }
-    #[cfg(not(feature = "hydrate"))]
+    #[cfg(not(feature = "browser"))]
     {
         0
     }

@@ -2,20 +2,16 @@
 //! network dropped before the service worker had cached that page's chunk
 //! (only possible on a phone's first visit). The rest of the app keeps
 //! working; "重试" loads the page again, and the way home leads to a page
-//! the phone does have (the field app's home is in the main module).
+//! the phone does have (the field app's home is in its bundle).
 
 use crate::{i18n::K, prefs::tr};
 use leptos::prelude::*;
 
+/// `home`: the app's own home, which is in its bundle.
 #[component]
-pub fn PageNotLoaded() -> impl IntoView {
-    let home = if leptos_router::hooks::use_location().pathname.get_untracked().starts_with("/field") {
-        "/field"
-    } else {
-        "/"
-    };
+pub fn PageNotLoaded(home: &'static str) -> impl IntoView {
     let retry = move |_| {
-        #[cfg(feature = "hydrate")]
+        #[cfg(feature = "browser")]
         if let Some(w) = web_sys::window() {
             let _ = w.location().reload();
         }

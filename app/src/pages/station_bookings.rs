@@ -143,7 +143,7 @@ fn PhoneReveal(id: String, masked: String) -> impl IntoView {
     let ready = RwSignal::new(false);
     Effect::new(move |_| ready.set(true));
     let on_submit = move |ev: leptos::ev::SubmitEvent| {
-        #[cfg(feature = "hydrate")]
+        #[cfg(feature = "browser")]
         {
             use wasm_bindgen::JsCast;
             ev.prevent_default();
@@ -155,7 +155,7 @@ fn PhoneReveal(id: String, masked: String) -> impl IntoView {
                 });
             }
         }
-        #[cfg(not(feature = "hydrate"))]
+        #[cfg(not(feature = "browser"))]
         let _ = ev;
     };
     view! {

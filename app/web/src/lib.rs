@@ -8,11 +8,3 @@
 pub fn hydrate() {
     yinling_app::hydrate();
 }
-
-/// Benchmark hook (`tests/e2e/bench-save.mjs`): save `n` visits as the visit
-/// form does and return each save's milliseconds.
-#[cfg(target_arch = "wasm32")]
-#[wasm_bindgen::prelude::wasm_bindgen(js_name = ylBenchSaveVisits)]
-pub async fn bench_save_visits(n: u32) -> Vec<f64> {
-    yinling_app::field::engine::bench_save_visits(n).await
-}

@@ -11,18 +11,25 @@ use serde::Deserialize;
 use sha2::{Digest, Sha256};
 use std::path::Path;
 
-/// The app shell's version: a hash of the built wasm, JS and CSS, so every
-/// build gets a fresh cache and the page can offer "有新版本，点此更新".
+/// Where the field app's bundle is, under the site root (`envoy` project).
+const FIELD_PKG: &str = "envoy/pkg";
+
+/// The app shell's version: a hash of the built wasm, JS and CSS (the site's
+/// and the field app's), so every build gets a fresh cache and the page can
+/// offer "有新版本，点此更新".
 pub fn build_id(site_root: &Path) -> String {
     let mut hasher = Sha256::new();
-    let pkg = site_root.join("pkg");
-    let mut files: Vec<_> =
-        std::fs::read_dir(&pkg).map(|d| d.filter_map(Result::ok).map(|e| e.path()).collect()).unwrap_or_default();
-    files.sort();
-    for f in files {
-        if let Ok(bytes) = std::fs::read(&f) {
-            hasher.update(f.file_name().map(|n| n.as_encoded_bytes()).unwrap_or_default());
-            hasher.update(&bytes);
+    for dir in ["pkg", FIELD_PKG] {
+        let mut files: Vec<_> = std::fs::read_dir(site_root.join(dir))
+            .map(|d| d.filter_map(Result::ok).map(|e| e.path()).collect())
+            .unwrap_or_default();
+        files.sort();
+        for f in files {
+            if let Ok(bytes) = std::fs::read(&f) {
+                hasher.update(dir.as_bytes());
+                hasher.update(f.file_name().map(|n| n.as_encoded_bytes()).unwrap_or_default());
+                hasher.update(&bytes);
+            }
         }
     }
     for extra in ["pwa.js", "manifest.webmanifest", "sw.js"] {
@@ -33,26 +40,26 @@ pub fn build_id(site_root: &Path) -> String {
     hasher.finalize().iter().take(8).map(|b| format!("{b:02x}")).collect()
 }
 
-/// The files `cargo leptos build --split` adds next to the main wasm and JS:
-/// one wasm chunk per lazily loaded page (and chunks they share) and the
-/// loader script. The service worker caches them with the shell, so a page
-/// split out of the main module opens offline too. A JSON array of paths.
-pub fn split_assets(site_root: &Path) -> String {
-    let names: Vec<String> = std::fs::read_dir(site_root.join("pkg"))
+/// The field app's bundle as `cargo leptos build --split` leaves it: its JS
+/// and main wasm, one wasm chunk per page split out of it (and chunks they
+/// share), and the loader script. The service worker caches them with the
+/// shell, so every field page opens offline. A JSON array of paths.
+pub fn field_assets(site_root: &Path) -> String {
+    let names: Vec<String> = std::fs::read_dir(site_root.join(FIELD_PKG))
         .map(|d| d.filter_map(Result::ok).filter_map(|e| e.file_name().into_string().ok()).collect())
         .unwrap_or_default();
     let mut paths: Vec<String> =
-        names.into_iter().filter(|name| is_split_asset(name)).map(|name| format!("/pkg/{name}")).collect();
+        names.into_iter().filter(|name| is_code(name)).map(|name| format!("/{FIELD_PKG}/{name}")).collect();
     paths.sort();
     serde_json::to_string(&paths).unwrap_or_else(|_| "[]".into())
 }
 
-fn is_split_asset(name: &str) -> bool {
-    let main = name == "yinling.wasm" || name == "yinling.js";
-    !main && (name.ends_with(".wasm") || (name.starts_with("__wasm_split") && name.ends_with(".js")))
+/// What the browser runs (not type declarations or the split manifest).
+fn is_code(name: &str) -> bool {
+    name.ends_with(".wasm") || (name.ends_with(".js") && !name.ends_with(".d.ts"))
 }
 
-/// `public/sw.js` with this build's version and lazily loaded files filled
+/// `public/sw.js` with this build's version and the field app's files filled
 /// in. Served with no-cache so browsers look for a new version on every visit.
 pub async fn service_worker(State(state): State<AppState>) -> Response {
     let template = match tokio::fs::read_to_string(state.config.site_root.join("sw.js")).await {
@@ -64,7 +71,7 @@ pub async fn service_worker(State(state): State<AppState>) -> Response {
     };
     let body = template
         .replace("__YINLING_BUILD_ID__", &state.build_id)
-        .replace("[/*__YINLING_SPLIT_ASSETS__*/]", &state.split_assets);
+        .replace("[/*__YINLING_FIELD_ASSETS__*/]", &state.field_assets);
     (
         [
             (header::CONTENT_TYPE, HeaderValue::from_static("text/javascript; charset=utf-8")),
@@ -115,36 +122,41 @@ mod tests {
     use super::*;
 
     #[test]
-    fn split_assets_lists_chunks_and_their_loader_only() {
-        let dir = std::env::temp_dir().join(format!("yinling-split-assets-{}", std::process::id()));
-        let pkg = dir.join("pkg");
-        std::fs::create_dir_all(&pkg).unwrap();
+    fn field_assets_are_the_field_bundles_code_only() {
+        let dir = std::env::temp_dir().join(format!("yinling-field-assets-{}", std::process::id()));
+        let (site, field) = (dir.join("pkg"), dir.join(FIELD_PKG));
+        std::fs::create_dir_all(&site).unwrap();
+        std::fs::create_dir_all(&field).unwrap();
+        std::fs::write(site.join("yinling.wasm"), b"x").unwrap();
+        std::fs::write(site.join("chunk_1.wasm"), b"x").unwrap();
         for f in [
-            "yinling.wasm",
-            "yinling.js",
-            "yinling.css",
-            "yinling.d.ts",
+            "envoy.wasm",
+            "envoy.js",
+            "envoy.d.ts",
+            "envoy_bg.wasm.d.ts",
             "__wasm_split_manifest.json",
             "__wasm_split.______________________.js",
-            "station_route_view_123.wasm",
-            "__wasm_split_shared0_1.wasm",
+            "split_page_field_case.wasm",
+            "chunk_1.wasm",
         ] {
-            std::fs::write(pkg.join(f), b"x").unwrap();
+            std::fs::write(field.join(f), b"x").unwrap();
         }
-        let got: Vec<String> = serde_json::from_str(&split_assets(&dir)).unwrap();
+        let got: Vec<String> = serde_json::from_str(&field_assets(&dir)).unwrap();
         std::fs::remove_dir_all(&dir).unwrap();
         assert_eq!(
             got,
             [
-                "/pkg/__wasm_split.______________________.js",
-                "/pkg/__wasm_split_shared0_1.wasm",
-                "/pkg/station_route_view_123.wasm"
+                "/envoy/pkg/__wasm_split.______________________.js",
+                "/envoy/pkg/chunk_1.wasm",
+                "/envoy/pkg/envoy.js",
+                "/envoy/pkg/envoy.wasm",
+                "/envoy/pkg/split_page_field_case.wasm",
             ]
         );
     }
 
     #[test]
-    fn split_assets_of_an_unsplit_build_is_empty() {
-        assert_eq!(split_assets(Path::new("/nonexistent/yinling")), "[]");
+    fn field_assets_of_a_site_without_the_field_app_are_none() {
+        assert_eq!(field_assets(Path::new("/nonexistent/yinling")), "[]");
     }
 }

@@ -1,0 +1,109 @@
+//! The field app's navigation, in place of leptos_router (whose route
+//! tables were a quarter of the envoys' first load): the current page is a
+//! signal set from the address bar; taps on links to /field/* and the back
+//! button change it without loading a page, as a router would. Links
+//! anywhere else are left to the browser.
+
+#[cfg(feature = "csr")]
+use super::route::is_field_path;
+use super::route::FieldRoute;
+use leptos::prelude::*;
+
+#[derive(Clone, Copy)]
+struct FieldNav(RwSignal<FieldRoute>);
+
+/// Start navigation for this field shell: the page the address bar names,
+/// then (in the field app's bundle) link taps and the back button.
+pub fn provide_nav() {
+    let route = RwSignal::new(FieldRoute::parse(&current_path()));
+    provide_context(FieldNav(route));
+    #[cfg(feature = "csr")]
+    listen(route);
+}
+
+/// The page being shown; `Home` outside a field shell.
+pub fn use_route() -> Memo<FieldRoute> {
+    let nav = use_context::<FieldNav>();
+    Memo::new(move |_| nav.map(|n| n.0.get()).unwrap_or(FieldRoute::Home))
+}
+
+/// A function that goes to a field page as a tapped link would (a new
+/// history entry). Taken while the page is drawn, so it can be called
+/// later, when a save has finished.
+pub fn use_navigate() -> impl Fn(&str) + Clone {
+    let nav = use_context::<FieldNav>();
+    move |path: &str| {
+        if let Some(nav) = nav {
+            go(nav.0, path);
+        }
+    }
+}
+
+/// Put `path` in the address bar, at the top of the page, and show it.
+fn go(route: RwSignal<FieldRoute>, path: &str) {
+    #[cfg(feature = "browser")]
+    if let Some(w) = web_sys::window() {
+        if let Ok(history) = w.history() {
+            let _ = history.push_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(path));
+        }
+        w.scroll_to_with_x_and_y(0.0, 0.0);
+    }
+    route.set(FieldRoute::parse(path.split(['?', '#']).next().unwrap_or(path)));
+}
+
+fn current_path() -> String {
+    #[cfg(feature = "browser")]
+    {
+        web_sys::window().and_then(|w| w.location().pathname().ok()).unwrap_or_else(|| "/field".into())
+    }
+    #[cfg(not(feature = "browser"))]
+    {
+        "/field".into()
+    }
+}
+
+/// Follow the back and forward buttons, and take over plain taps on links to
+/// field pages (not ones opening elsewhere, downloading, or with a modifier
+/// key held, which the browser handles as usual).
+#[cfg(feature = "csr")]
+fn listen(route: RwSignal<FieldRoute>) {
+    use wasm_bindgen::{closure::Closure, JsCast};
+    let Some(w) = web_sys::window() else { return };
+    let on_pop = Closure::<dyn Fn(web_sys::Event)>::new(move |_| route.set(FieldRoute::parse(&current_path())));
+    let _ = w.add_event_listener_with_callback("popstate", on_pop.as_ref().unchecked_ref());
+    on_pop.forget();
+
+    let on_click = Closure::<dyn Fn(web_sys::MouseEvent)>::new(move |ev: web_sys::MouseEvent| {
+        if ev.default_prevented()
+            || ev.button() != 0
+            || ev.meta_key()
+            || ev.ctrl_key()
+            || ev.shift_key()
+            || ev.alt_key()
+        {
+            return;
+        }
+        let Some(a) = ev
+            .target()
+            .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
+            .and_then(|el| el.closest("a[href]").ok().flatten())
+        else {
+            return;
+        };
+        let opens_elsewhere = a.get_attribute("target").is_some_and(|t| !t.is_empty() && t != "_self");
+        let external = a.get_attribute("rel").is_some_and(|r| r.split_whitespace().any(|r| r == "external"));
+        if opens_elsewhere || external || a.has_attribute("download") {
+            return;
+        }
+        let (Some(href), Some(w)) = (a.get_attribute("href"), web_sys::window()) else { return };
+        let Ok(here) = w.location().href() else { return };
+        let Ok(url) = web_sys::Url::new_with_base(&href, &here) else { return };
+        if url.origin() != w.location().origin().unwrap_or_default() || !is_field_path(&url.pathname()) {
+            return;
+        }
+        ev.prevent_default();
+        go(route, &format!("{}{}", url.pathname(), url.search()));
+    });
+    let _ = w.add_event_listener_with_callback("click", on_click.as_ref().unchecked_ref());
+    on_click.forget();
+}
