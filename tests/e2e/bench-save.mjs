@@ -16,7 +16,7 @@ try {
   await waitForServiceWorker(page);
   await context.setOffline(true);
   const times = await page.evaluate(async (n) => {
-    const pkg = document.querySelector('link[rel="modulepreload"][href$=".js"]')?.getAttribute("href") || "/pkg/yinling.js";
+    const pkg = document.querySelector('link[rel="modulepreload"][href$=".js"]')?.getAttribute("href") || "/envoy/pkg/envoy.js";
     const m = await import(pkg);
     return Array.from(await m.ylBenchSaveVisits(n));
   }, N);
