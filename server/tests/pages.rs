@@ -84,6 +84,22 @@ async fn field_shell_is_the_same_for_every_route_and_user() {
 }
 
 #[tokio::test]
+async fn field_pages_load_the_field_apps_bundle_and_the_site_its_own() {
+    let s = TestServer::start(Db::Sqlite).await;
+    let envoy = s.signed_in(&envoy_phone(1, 1), ENVOY_PASSWORD).await;
+    let field = envoy.get_html("/field/cases/0193a1b2-0000-7000-8000-000000000000").await.text().await.unwrap();
+    assert!(field.contains("import init, { start } from '/envoy/pkg/envoy.js'"), "field page starts the field app");
+    assert!(field.contains("module_or_path: '/envoy/pkg/envoy.wasm'"), "with its own wasm");
+    assert!(!field.contains("/pkg/yinling.js") && !field.contains("hydrate"), "and not the site's bundle: {field}");
+    let login = s.visitor().await.get_html("/login").await.text().await.unwrap();
+    assert!(
+        login.contains("/pkg/yinling.js") && login.contains("hydrate"),
+        "site pages hydrate with the site's bundle"
+    );
+    assert!(!login.contains("/envoy/pkg/"), "and never load the field app's");
+}
+
+#[tokio::test]
 async fn pwa_files_are_served() {
     let s = TestServer::start(Db::Sqlite).await;
     let v = s.visitor().await;

@@ -30,7 +30,8 @@ thread_local! {
     static PENDING: std::cell::Cell<Option<RwSignal<Conn>>> = const { std::cell::Cell::new(None) };
 }
 
-/// Start watching the connection; called once the page has hydrated. Not
+/// Start watching the connection; called once the page has hydrated (the
+/// field app: once it is drawn). Not
 /// earlier: a page split out of the main wasm hydrates only after its chunk
 /// has arrived, and a state change before that would leave the server's text
 /// ("正在检查网络…") in place, since hydration adopts text nodes as they are.

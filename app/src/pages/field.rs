@@ -2,9 +2,10 @@
 //!
 //! Offline first: the server renders the same route-independent, user-
 //! independent shell for every /field/* URL, which the service worker caches
-//! and answers any field navigation with when the network is gone. The route
-//! itself is drawn only after hydration, from data on the phone, so a cached
-//! shell hydrates without mismatch whatever deep link it was opened at.
+//! and answers any field navigation with when the network is gone. The field
+//! app's own bundle (`field_app`) then draws itself over it in the browser,
+//! the route from the address bar and the content from the phone, so a
+//! cached shell serves whatever deep link it was opened at.
 
 use super::field_photos::{pending_photos, photo_changes, PhotoPicker, PhotoStrip};
 use super::field_timeline::{person, step_entry, Timeline};
