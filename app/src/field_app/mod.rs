@@ -11,9 +11,10 @@ pub mod route;
 use crate::{components::connection::provide_connection, pages::field::FieldShell, prefs::Prefs};
 use leptos::prelude::*;
 
-/// Where `cargo leptos build --project envoy` puts the field app's bundle
-/// (its site root is `target/site/envoy`, see Cargo.toml), as served.
-pub const BUNDLE_DIR: &str = "/envoy/pkg";
+/// Where `cargo leptos build --project envoy` puts the field app's bundle,
+/// under the site root (its own site root is `target/site/envoy`, see
+/// Cargo.toml), and the URLs of its JS and main wasm.
+pub const BUNDLE_DIR: &str = "envoy/pkg";
 pub const BUNDLE_JS: &str = "/envoy/pkg/envoy.js";
 pub const BUNDLE_WASM: &str = "/envoy/pkg/envoy.wasm";
 

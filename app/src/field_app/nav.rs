@@ -1,5 +1,6 @@
-//! The field app's navigation, in place of leptos_router (whose route
-//! tables were a quarter of the envoys' first load): the current page is a
+//! The field app's navigation, in place of leptos_router (its route
+//! matching and per-route view code were a sixth of the envoys' first load,
+//! 36 of 213 KiB brotli): the current page is a
 //! signal set from the address bar; taps on links to /field/* and the back
 //! button change it without loading a page, as a router would. Links
 //! anywhere else are left to the browser.

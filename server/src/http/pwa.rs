@@ -12,7 +12,7 @@ use sha2::{Digest, Sha256};
 use std::path::Path;
 
 /// Where the field app's bundle is, under the site root (`envoy` project).
-const FIELD_PKG: &str = "envoy/pkg";
+const FIELD_PKG: &str = yinling_app::field_app::BUNDLE_DIR;
 
 /// The app shell's version: a hash of the built wasm, JS and CSS (the site's
 /// and the field app's), so every build gets a fresh cache and the page can
