@@ -156,12 +156,22 @@ test("a page whose code cannot be fetched says so, and the app keeps working", {
     const context = await browser.newContext({ viewport: { width: 360, height: 740 }, serviceWorkers: "block" });
     const page = await context.newPage();
     let blocked = true;
-    await context.route(/\/pkg\/split_page_field_points[^/]*\.wasm$/, (route) => (blocked ? route.abort("internetdisconnected") : route.continue()));
+    // The first request for the chunk is held until the page has been seen
+    // saying it is opening (a slow network), then fails.
+    let release;
+    const held = new Promise((resolve) => { release = resolve; });
+    await context.route(/\/pkg\/split_page_field_points[^/]*\.wasm$/, async (route) => {
+      await held;
+      return blocked ? route.abort("internetdisconnected") : route.continue();
+    });
     await login(page, server.url, ENVOY, "/field");
     await page.locator("#field-hello").waitFor();
 
-    step("the points page's chunk cannot be fetched");
+    step("while the points page's chunk is on its way, the page says it is opening");
     await page.click("#my-points");
+    await page.locator("#page-opening", { hasText: "正在打开" }).waitFor();
+    step("the points page's chunk cannot be fetched");
+    release();
     const notLoaded = page.locator("#page-not-loaded");
     await notLoaded.waitFor();
     assert.match(await notLoaded.innerText(), /这一页还没有下载到手机上[\s\S]*请连上网络后点“重试”/);

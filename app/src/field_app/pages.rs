@@ -11,6 +11,7 @@ use crate::pages::{
     field_points::FieldPoints,
     field_visit::FieldVisit,
 };
+use crate::{i18n::K, prefs::tr};
 use leptos::prelude::*;
 
 /// A page split out of the bundle. The split point is `wasm_split` with
@@ -52,7 +53,9 @@ split_page!(points => FieldPoints, page_field_points);
 split_page!(new_visit => FieldVisit, page_field_visit);
 
 /// The current page. Drawn afresh when the page changes, not when anything
-/// else does.
+/// else does. A split page says "正在打开…" until its code is there (at
+/// once from the service worker's cache; on a first visit it may take a
+/// moment on a slow network).
 #[component]
 pub fn FieldOutlet() -> impl IntoView {
     let route = use_route();
@@ -61,16 +64,21 @@ pub fn FieldOutlet() -> impl IntoView {
         if page == FieldRoute::Home {
             return view! { <FieldHome/> }.into_any();
         }
-        Suspend::new(async move {
-            match page {
-                FieldRoute::Home => view! { <FieldHome/> }.into_any(),
-                FieldRoute::NewCase => new_case().await,
-                FieldRoute::Case(_) => case().await,
-                FieldRoute::Mediation(_) => mediation().await,
-                FieldRoute::Points => points().await,
-                FieldRoute::NewVisit => new_visit().await,
-            }
-        })
+        let opening = move || view! { <p class="muted" id="page-opening">{tr(K::FieldOpening)}</p> };
+        view! {
+            <Suspense fallback=opening>
+                {Suspend::new(async move {
+                    match page {
+                        FieldRoute::Home => view! { <FieldHome/> }.into_any(),
+                        FieldRoute::NewCase => new_case().await,
+                        FieldRoute::Case(_) => case().await,
+                        FieldRoute::Mediation(_) => mediation().await,
+                        FieldRoute::Points => points().await,
+                        FieldRoute::NewVisit => new_visit().await,
+                    }
+                })}
+            </Suspense>
+        }
         .into_any()
     }
 }
