@@ -389,7 +389,7 @@ pub async fn wipe_local() {
 /// Benchmark hook (`tests/e2e/bench-save.mjs`): save `n` visits exactly as
 /// the visit form does (validate, queue, one IndexedDB transaction) and
 /// return how many milliseconds each save took. Exported to the page as
-/// `ylBenchSaveVisits` by `app/web` only. Split out of the main wasm (only
+/// `ylBenchSaveVisits` by `app/envoy` only. Split out of the main wasm (only
 /// the benchmark calls it), so the save path it drives stays with the pages
 /// that save rather than in the first load.
 #[cfg_attr(all(feature = "split", feature = "csr"), leptos::lazy)]
