@@ -39,14 +39,20 @@ test("an envoy signs in, the field app starts, and it works offline", { timeout:
     const splitEntries = wasmFetched.filter((p) => p.startsWith("/envoy/pkg/split_"));
     assert.ok(splitEntries.every((p) => p.startsWith("/envoy/pkg/split_sync_round")), `no page's chunk was fetched for the home: ${splitEntries.join(" ")}`);
 
-    step("going to a page and back inside the app");
+    step("going to a page and back inside the app, back to the same place on the page");
+    await page.setViewportSize({ width: 360, height: 320 });
+    const left = await page.locator("#my-points").evaluate((el) => { el.scrollIntoView({ block: "center" }); return window.scrollY; });
+    assert.ok(left > 50, `the home scrolled down (${left}px)`);
     await page.click("#my-points");
     await page.locator("#points-total").waitFor();
     assert.equal(new URL(page.url()).pathname, "/field/points");
+    assert.ok(await page.evaluate(() => window.scrollY) < 5, "a new page opens at its top");
     await page.goBack();
     await page.locator("#field-hello").waitFor();
     assert.equal(new URL(page.url()).pathname, "/field");
+    await page.waitForFunction((y) => Math.abs(window.scrollY - y) < 2, left);
     assert.equal(await page.evaluate(() => window.__sameDocument), true, "no page load: the field app went there and back itself");
+    await page.setViewportSize({ width: 360, height: 740 });
 
     step("waiting for the service worker");
     await waitForServiceWorker(page);

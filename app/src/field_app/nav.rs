@@ -40,11 +40,15 @@ pub fn use_navigate() -> impl Fn(&str) + Clone {
     }
 }
 
-/// Put `path` in the address bar, at the top of the page, and show it.
+/// Put `path` in the address bar, at the top of the page, and show it. The
+/// page being left keeps how far it was scrolled in its history entry, so
+/// the back button returns to the same place in a long list.
 fn go(route: RwSignal<FieldRoute>, path: &str) {
     #[cfg(feature = "browser")]
     if let Some(w) = web_sys::window() {
         if let Ok(history) = w.history() {
+            let y = w.scroll_y().unwrap_or(0.0);
+            let _ = history.replace_state(&wasm_bindgen::JsValue::from_f64(y), "");
             let _ = history.push_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(path));
         }
         w.scroll_to_with_x_and_y(0.0, 0.0);
@@ -70,7 +74,21 @@ fn current_path() -> String {
 fn listen(route: RwSignal<FieldRoute>) {
     use wasm_bindgen::{closure::Closure, JsCast};
     let Some(w) = web_sys::window() else { return };
-    let on_pop = Closure::<dyn Fn(web_sys::Event)>::new(move |_| route.set(FieldRoute::parse(&current_path())));
+    // Scrolling back is ours: the browser would restore it before the page
+    // it belongs to is drawn again.
+    if let Ok(history) = w.history() {
+        let _ = history.set_scroll_restoration(web_sys::ScrollRestoration::Manual);
+    }
+    let on_pop = Closure::<dyn Fn(web_sys::Event)>::new(move |_| {
+        route.set(FieldRoute::parse(&current_path()));
+        let y = web_sys::window().and_then(|w| w.history().ok()).and_then(|h| h.state().ok()).and_then(|s| s.as_f64());
+        // Once the page is drawn (the next frame), where it was left.
+        request_animation_frame(move || {
+            if let Some(w) = web_sys::window() {
+                w.scroll_to_with_x_and_y(0.0, y.unwrap_or(0.0));
+            }
+        });
+    });
     let _ = w.add_event_listener_with_callback("popstate", on_pop.as_ref().unchecked_ref());
     on_pop.forget();
 
