@@ -1,11 +1,11 @@
 //! The county office's view: every station with its head counts.
 
 use crate::{
-    components::frame::Frame,
+    components::{frame::Frame, loaded::Loaded},
     error::AppError,
     i18n::K,
     model::CountyStationRow,
-    prefs::{tr, use_prefs},
+    prefs::tr,
 };
 use leptos::prelude::*;
 use server_fn::codec::GetUrl;
@@ -19,36 +19,35 @@ pub async fn get_county() -> Result<Vec<CountyStationRow>, AppError> {
 #[component]
 pub fn CountyPage() -> impl IntoView {
     let data = Resource::new(|| (), |_| get_county());
-    let prefs = use_prefs();
     view! {
         <Frame signed_in=true>
             <h1>{tr(K::CountyTitle)}</h1>
-            <Suspense fallback=move || view! { <p class="muted">{tr(K::Loading)}</p> }>
-                {move || data.get().map(|r| match r {
-                    Err(e) => view! { <p class="error" role="alert">{e.message_in(prefs.lang.get()).to_string()}</p> }.into_any(),
-                    Ok(rows) => view! {
-                        <div class="table-wrap">
-                            <table class="table" id="stations">
-                                <thead><tr>
-                                    <th>{tr(K::Street)}</th><th>{tr(K::StationTitle)}</th>
-                                    <th>{tr(K::Envoys)}</th><th>{tr(K::Staff)}</th><th></th>
-                                </tr></thead>
-                                <tbody>
-                                    {rows.into_iter().map(|r| view! {
-                                        <tr>
-                                            <td>{r.station.street}</td>
-                                            <td>{r.station.name}</td>
-                                            <td>{r.envoys}</td>
-                                            <td>{r.staff}</td>
-                                            <td><a class="btn btn-small" href=format!("/station?id={}", r.station.id)>{tr(K::Open)}</a></td>
-                                        </tr>
-                                    }).collect_view()}
-                                </tbody>
-                            </table>
-                        </div>
-                    }.into_any(),
-                })}
-            </Suspense>
+            <Loaded data ok=|rows| view! { <StationTable rows/> }/>
         </Frame>
+    }
+}
+
+#[component]
+fn StationTable(rows: Vec<CountyStationRow>) -> impl IntoView {
+    view! {
+            <div class="table-wrap">
+                <table class="table" id="stations">
+                    <thead><tr>
+                        <th>{tr(K::Street)}</th><th>{tr(K::StationTitle)}</th>
+                        <th>{tr(K::Envoys)}</th><th>{tr(K::Staff)}</th><th></th>
+                    </tr></thead>
+                    <tbody>
+                        {rows.into_iter().map(|r| view! {
+                            <tr>
+                                <td>{r.station.street}</td>
+                                <td>{r.station.name}</td>
+                                <td>{r.envoys}</td>
+                                <td>{r.staff}</td>
+                                <td><a class="btn btn-small" href=format!("/station?id={}", r.station.id)>{tr(K::Open)}</a></td>
+                            </tr>
+                        }).collect_view()}
+                    </tbody>
+                </table>
+            </div>
     }
 }

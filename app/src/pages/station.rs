@@ -1,7 +1,7 @@
 //! The station desk (工作室工作人员): the station's profile and its members.
 
 use crate::{
-    components::frame::Frame,
+    components::{frame::Frame, loaded::Loaded},
     error::AppError,
     i18n::K,
     model::StationHome,
@@ -21,15 +21,9 @@ pub async fn get_station_home(id: Option<String>) -> Result<StationHome, AppErro
 pub fn StationPage() -> impl IntoView {
     let query = use_query_map();
     let data = Resource::new(move || query.with(|q| q.get("id")), get_station_home);
-    let prefs = use_prefs();
     view! {
         <Frame signed_in=true>
-            <Suspense fallback=move || view! { <p class="muted">{tr(K::Loading)}</p> }>
-                {move || data.get().map(|r| match r {
-                    Err(e) => view! { <p class="error" role="alert">{e.message_in(prefs.lang.get()).to_string()}</p> }.into_any(),
-                    Ok(home) => view! { <StationView home/> }.into_any(),
-                })}
-            </Suspense>
+            <Loaded data ok=|home| view! { <StationView home/> }/>
         </Frame>
     }
 }

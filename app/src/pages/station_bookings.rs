@@ -8,7 +8,7 @@ use crate::{
         text::{bt, B},
         ui::{DayList, QueryError, SlotRadios, Timeline},
     },
-    components::frame::Frame,
+    components::{frame::Frame, loaded::Loaded},
     error::AppError,
     i18n::K,
     prefs::{tr, use_prefs, CsrfField},
@@ -47,7 +47,6 @@ pub fn DeskNav() -> impl IntoView {
 pub fn StationBookingsPage() -> impl IntoView {
     let query = use_query_map();
     let data = Resource::new(move || query.with(|q| q.get("filter")), get_station_bookings);
-    let lang = use_prefs().lang;
     let all = move || query.with(|q| q.get("filter").as_deref() == Some("all"));
     view! {
         <Frame signed_in=true>
@@ -57,12 +56,7 @@ pub fn StationBookingsPage() -> impl IntoView {
                 <a href="/station/bookings" aria-current=move || (!all()).then_some("page")>{bt(B::FilterOpen)}</a>
                 <a href="/station/bookings?filter=all" aria-current=move || all().then_some("page")>{bt(B::FilterAll)}</a>
             </nav>
-            <Transition fallback=move || view! { <p class="muted">{tr(K::Loading)}</p> }>
-                {move || data.get().map(|r| match r {
-                    Err(e) => view! { <p class="error" role="alert">{e.message_in(lang.get()).to_string()}</p> }.into_any(),
-                    Ok(list) => view! { <BookingTable list/> }.into_any(),
-                })}
-            </Transition>
+            <Loaded data ok=|list| view! { <BookingTable list/> }/>
         </Frame>
     }
 }
@@ -119,17 +113,11 @@ pub fn StationBookingPage() -> impl IntoView {
     let query = use_query_map();
     let key = move || (params.with(|p| p.get("id").unwrap_or_default()), query.with(|q| q.get("day")));
     let data = Resource::new(key, |(id, day)| get_station_booking(id, day));
-    let lang = use_prefs().lang;
     view! {
         <Frame signed_in=true>
             <DeskNav/>
             <QueryError/>
-            <Transition fallback=move || view! { <p class="muted">{tr(K::Loading)}</p> }>
-                {move || data.get().map(|r| match r {
-                    Err(e) => view! { <p class="error" role="alert">{e.message_in(lang.get()).to_string()}</p> }.into_any(),
-                    Ok(d) => view! { <BookingDesk d/> }.into_any(),
-                })}
-            </Transition>
+            <Loaded data ok=|d| view! { <BookingDesk d/> }/>
         </Frame>
     }
 }

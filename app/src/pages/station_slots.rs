@@ -8,11 +8,10 @@ use crate::{
         text::{bt, B},
         ui::QueryError,
     },
-    components::frame::Frame,
+    components::{frame::Frame, loaded::Loaded},
     error::AppError,
-    i18n::K,
     pages::station_bookings::DeskNav,
-    prefs::{tr, use_prefs, CsrfField},
+    prefs::{use_prefs, CsrfField},
 };
 use leptos::prelude::*;
 use server_fn::codec::GetUrl;
@@ -26,18 +25,12 @@ pub async fn get_station_slots() -> Result<SlotAdmin, AppError> {
 #[component]
 pub fn StationSlotsPage() -> impl IntoView {
     let data = Resource::new(|| (), |_| get_station_slots());
-    let lang = use_prefs().lang;
     view! {
         <Frame signed_in=true>
             <DeskNav/>
             <h1>{bt(B::DeskSlots)}</h1>
             <QueryError/>
-            <Transition fallback=move || view! { <p class="muted">{tr(K::Loading)}</p> }>
-                {move || data.get().map(|r| match r {
-                    Err(e) => view! { <p class="error" role="alert">{e.message_in(lang.get()).to_string()}</p> }.into_any(),
-                    Ok(a) => view! { <SlotForms a/> }.into_any(),
-                })}
-            </Transition>
+            <Loaded data ok=|a| view! { <SlotForms a/> }/>
         </Frame>
     }
 }

@@ -3,11 +3,11 @@
 //! endpoints and come back here, so it works without scripts too.
 
 use crate::{
-    components::frame::Frame,
+    components::{frame::Frame, loaded::Loaded},
     error::AppError,
     i18n::K,
     model::{ConflictView, RejectionView, SyncQueue},
-    prefs::{tr, use_prefs, CsrfField},
+    prefs::{tr, CsrfField},
 };
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
@@ -23,15 +23,9 @@ pub async fn get_sync_queue(id: Option<String>) -> Result<SyncQueue, AppError> {
 pub fn SyncQueuePage() -> impl IntoView {
     let query = use_query_map();
     let data = Resource::new(move || query.with(|q| q.get("id")), get_sync_queue);
-    let prefs = use_prefs();
     view! {
         <Frame signed_in=true>
-            <Suspense fallback=move || view! { <p class="muted">{tr(K::Loading)}</p> }>
-                {move || data.get().map(|r| match r {
-                    Err(e) => view! { <p class="error" role="alert">{e.message_in(prefs.lang.get()).to_string()}</p> }.into_any(),
-                    Ok(q) => view! { <QueueView q/> }.into_any(),
-                })}
-            </Suspense>
+            <Loaded data ok=|q| view! { <QueueView q/> }/>
         </Frame>
     }
 }
