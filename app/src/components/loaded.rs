@@ -1,4 +1,4 @@
-//! A desk page's data from the server, drawn the same way everywhere: "加载中…"
+//! A desk page's data from the server, drawn the same way everywhere: "正在加载…"
 //! until it first arrives, the error in the user's language if it could not
 //! be had, else the page's own view of it. While it is fetched again (a
 //! filter changed), the last view stays in place.

@@ -27,27 +27,28 @@ pub fn CountyPage() -> impl IntoView {
     }
 }
 
+/// Every station with its head counts and a way into its desk.
 #[component]
 fn StationTable(rows: Vec<CountyStationRow>) -> impl IntoView {
     view! {
-            <div class="table-wrap">
-                <table class="table" id="stations">
-                    <thead><tr>
-                        <th>{tr(K::Street)}</th><th>{tr(K::StationTitle)}</th>
-                        <th>{tr(K::Envoys)}</th><th>{tr(K::Staff)}</th><th></th>
-                    </tr></thead>
-                    <tbody>
-                        {rows.into_iter().map(|r| view! {
-                            <tr>
-                                <td>{r.station.street}</td>
-                                <td>{r.station.name}</td>
-                                <td>{r.envoys}</td>
-                                <td>{r.staff}</td>
-                                <td><a class="btn btn-small" href=format!("/station?id={}", r.station.id)>{tr(K::Open)}</a></td>
-                            </tr>
-                        }).collect_view()}
-                    </tbody>
-                </table>
-            </div>
+        <div class="table-wrap">
+            <table class="table" id="stations">
+                <thead><tr>
+                    <th>{tr(K::Street)}</th><th>{tr(K::StationTitle)}</th>
+                    <th>{tr(K::Envoys)}</th><th>{tr(K::Staff)}</th><th></th>
+                </tr></thead>
+                <tbody>
+                    {rows.into_iter().map(|r| view! {
+                        <tr>
+                            <td>{r.station.street}</td>
+                            <td>{r.station.name}</td>
+                            <td>{r.envoys}</td>
+                            <td>{r.staff}</td>
+                            <td><a class="btn btn-small" href=format!("/station?id={}", r.station.id)>{tr(K::Open)}</a></td>
+                        </tr>
+                    }).collect_view()}
+                </tbody>
+            </table>
+        </div>
     }
 }

@@ -37,35 +37,36 @@ pub fn StationMediationsPage() -> impl IntoView {
     }
 }
 
+/// The station's mediations, each with its agreement when there is one.
 #[component]
 fn MediationTable(list: StationMediations) -> impl IntoView {
     if list.rows.is_empty() {
         return view! { <p class="muted" id="no-mediations">{tr(K::NoMediations)}</p> }.into_any();
     }
     view! {
-            <div class="table-wrap">
-                <table class="table" id="mediations">
-                    <thead><tr>
-                        <th>{tr(K::DisputeCase)}</th><th>{tr(K::Status)}</th><th>{tr(K::Parties)}</th>
-                        <th>{tr(K::LastChanged)}</th><th></th>
-                    </tr></thead>
-                    <tbody>
-                        {list.rows.into_iter().map(|m| view! {
-                            <tr data-mediation=m.id.clone()>
-                                <td>{m.case_title}</td>
-                                <td>{m.status}</td>
-                                <td>{m.parties}</td>
-                                <td>{m.updated}</td>
-                                <td>{if m.has_agreement {
-                                    view! { <a class="btn btn-small" href=format!("/station/mediations/{}", m.id)>{tr(K::OpenAgreement)}</a> }.into_any()
-                                } else {
-                                    view! { <span class="muted">{tr(K::NoAgreementYet)}</span> }.into_any()
-                                }}</td>
-                            </tr>
-                        }).collect_view()}
-                    </tbody>
-                </table>
-            </div>
+        <div class="table-wrap">
+            <table class="table" id="mediations">
+                <thead><tr>
+                    <th>{tr(K::DisputeCase)}</th><th>{tr(K::Status)}</th><th>{tr(K::Parties)}</th>
+                    <th>{tr(K::LastChanged)}</th><th></th>
+                </tr></thead>
+                <tbody>
+                    {list.rows.into_iter().map(|m| view! {
+                        <tr data-mediation=m.id.clone()>
+                            <td>{m.case_title}</td>
+                            <td>{m.status}</td>
+                            <td>{m.parties}</td>
+                            <td>{m.updated}</td>
+                            <td>{if m.has_agreement {
+                                view! { <a class="btn btn-small" href=format!("/station/mediations/{}", m.id)>{tr(K::OpenAgreement)}</a> }.into_any()
+                            } else {
+                                view! { <span class="muted">{tr(K::NoAgreementYet)}</span> }.into_any()
+                            }}</td>
+                        </tr>
+                    }).collect_view()}
+                </tbody>
+            </table>
+        </div>
     }
     .into_any()
 }
