@@ -47,10 +47,14 @@ test("an envoy signs in, the field app starts, and it works offline", { timeout:
     await page.locator("#points-total").waitFor();
     assert.equal(new URL(page.url()).pathname, "/field/points");
     assert.ok(await page.evaluate(() => window.scrollY) < 5, "a new page opens at its top");
+    // A screen reader is taken to the new page's heading, as after a page load.
+    await page.waitForFunction(() => document.activeElement?.matches("#field-app h1"));
+    assert.match(await page.evaluate(() => document.activeElement.textContent), /积分/);
     await page.goBack();
     await page.locator("#field-hello").waitFor();
     assert.equal(new URL(page.url()).pathname, "/field");
     await page.waitForFunction((y) => Math.abs(window.scrollY - y) < 2, left);
+    await page.waitForFunction(() => document.activeElement?.matches("#field-app h1"));
     assert.equal(await page.evaluate(() => window.__sameDocument), true, "no page load: the field app went there and back itself");
     await page.setViewportSize({ width: 360, height: 740 });
 

@@ -54,6 +54,41 @@ fn go(route: RwSignal<FieldRoute>, path: &str) {
         w.scroll_to_with_x_and_y(0.0, 0.0);
     }
     route.set(FieldRoute::parse(path.split(['?', '#']).next().unwrap_or(path)));
+    #[cfg(feature = "csr")]
+    focus_heading_when_drawn(HEADING_WAIT_FRAMES);
+}
+
+/// How long to wait for a new page's heading: a split page's chunk may be
+/// on its way (about 10 s at 60 frames a second).
+#[cfg(feature = "csr")]
+const HEADING_WAIT_FRAMES: u32 = 600;
+
+/// Once the new page is drawn, move the focus to its heading, so a screen
+/// reader says where the envoy now is, as it would after a page load. Not if
+/// something else has been focused meanwhile (a tap on a field), and without
+/// scrolling (where the page shows is `go`'s and the back button's).
+#[cfg(feature = "csr")]
+fn focus_heading_when_drawn(frames_left: u32) {
+    use wasm_bindgen::JsCast;
+    request_animation_frame(move || {
+        let Some(doc) = web_sys::window().and_then(|w| w.document()) else { return };
+        let free = doc.active_element().is_none_or(|el| el.tag_name() == "BODY" || !el.is_connected());
+        if !free {
+            return;
+        }
+        match doc.query_selector("#field-app h1").ok().flatten() {
+            Some(heading) => {
+                let _ = heading.set_attribute("tabindex", "-1");
+                if let Ok(heading) = heading.dyn_into::<web_sys::HtmlElement>() {
+                    let options = web_sys::FocusOptions::new();
+                    options.set_prevent_scroll(true);
+                    let _ = heading.focus_with_options(&options);
+                }
+            }
+            None if frames_left > 0 => focus_heading_when_drawn(frames_left - 1),
+            None => {}
+        }
+    });
 }
 
 fn current_path() -> String {
@@ -88,6 +123,7 @@ fn listen(route: RwSignal<FieldRoute>) {
                 w.scroll_to_with_x_and_y(0.0, y.unwrap_or(0.0));
             }
         });
+        focus_heading_when_drawn(HEADING_WAIT_FRAMES);
     });
     let _ = w.add_event_listener_with_callback("popstate", on_pop.as_ref().unchecked_ref());
     on_pop.forget();
