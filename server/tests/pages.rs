@@ -31,6 +31,29 @@ async fn responses_are_compressed_for_slow_phones() {
 }
 
 #[tokio::test]
+async fn a_release_builds_precompressed_files_go_out_as_they_are() {
+    // `cargo leptos build --release --precompress` leaves a .br (brotli at its
+    // best quality) beside each file; it must reach the phone untouched, not
+    // be compressed again or replaced by a faster, larger encoding.
+    let site = tempfile::tempdir().unwrap();
+    let pkg = site.path().join("envoy/pkg");
+    std::fs::create_dir_all(&pkg).unwrap();
+    std::fs::write(pkg.join("envoy.wasm"), vec![7u8; 64 * 1024]).unwrap();
+    std::fs::write(pkg.join("envoy.wasm.br"), b"the build's own brotli").unwrap();
+    let s = TestServer::start_with(Db::Sqlite, |c| c.site_root = site.path().to_path_buf()).await;
+    let url = format!("{}/envoy/pkg/envoy.wasm", s.base);
+    let v = s.visitor().await;
+    let r = v.client.get(&url).header("accept-encoding", "br").send().await.unwrap();
+    assert_eq!(r.status(), 200);
+    assert_eq!(r.headers()["content-encoding"], "br");
+    assert_eq!(&r.bytes().await.unwrap()[..], b"the build's own brotli");
+    // A client without brotli gets the file itself (compressed on the fly if
+    // it takes gzip, as any response).
+    let r = v.client.get(&url).header("accept-encoding", "identity").send().await.unwrap();
+    assert_eq!(r.bytes().await.unwrap().len(), 64 * 1024);
+}
+
+#[tokio::test]
 async fn english_is_one_cookie_away() {
     let s = TestServer::start(Db::Sqlite).await;
     let v = s.visitor().await;
