@@ -7,7 +7,7 @@
 // chunks with its shell). The field app's sync round is split out too; it
 // is fetched when the first sync starts, just after the home screen is
 // drawn, and is printed apart with the shared chunks it needs.
-import { readFileSync, readdirSync } from "node:fs";
+import { existsSync, readFileSync, readdirSync, statSync } from "node:fs";
 import { gzipSync, brotliCompressSync, constants } from "node:zlib";
 const root = process.argv[2] || "target/site";
 const kib = (n) => (n / 1024).toFixed(1);
@@ -68,6 +68,12 @@ function lazyEntry({ dir, loader }, name) {
 const field = bundle("the field app (envoys' phones, /field)", "envoy/pkg", "envoy");
 const wasm = measure("envoy/pkg/envoy.wasm");
 console.log(`field app first-load wasm, brotli: ${kib(wasm.br)} KiB = ${(wasm.br / 1000).toFixed(1)} kB (target <= 200 kB)`);
+// A release built with --precompress: what the server actually sends.
+const served = `${root}/envoy/pkg/envoy.wasm.br`;
+if (existsSync(served)) {
+  const n = statSync(served).size;
+  console.log(`  as served (the build's precompressed envoy.wasm.br): ${kib(n)} KiB = ${(n / 1000).toFixed(1)} kB`);
+}
 const sync = lazyEntry(field, "sync_round");
 if (sync) {
   line("sync round", sync);
